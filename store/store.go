@@ -12,7 +12,7 @@
 //	       properties String /* compact JSON object, "{}" when empty */,
 //	       context String /* compact JSON object */)
 //	persons(project_id, person_id Int64, created_at Int64 /* ms */, properties String /* JSON traits */)
-//	person_identities(project_id, distinct_id String, person_id Int64)
+//	person_identities(project_id, distinct_id String, person_id Int64, is_user UInt8 /* 1 for user ids */)
 //	person_overrides(project_id, old_person_id Int64, new_person_id Int64) -- always flattened: new is never an old
 //	loader_checkpoint(stream String, segment Int64, offset Int64)
 //
@@ -34,11 +34,13 @@ type Row struct {
 	PersonID int64
 }
 
-// Identity maps one distinct id of a project to a person.
+// Identity maps one distinct id of a project to a person. IsUser is true for user ids
+// (as opposed to anonymous ids); the identity rules need it after a restart.
 type Identity struct {
 	ProjectID  uint32
 	DistinctID string
 	PersonID   int64
+	IsUser     bool
 }
 
 // Override records that OldPersonID was merged into NewPersonID.

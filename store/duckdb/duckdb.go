@@ -76,7 +76,8 @@ var migrations = []string{
 	CREATE TABLE person_identities (
 		project_id UINTEGER NOT NULL,
 		distinct_id VARCHAR NOT NULL,
-		person_id BIGINT NOT NULL
+		person_id BIGINT NOT NULL,
+		is_user BOOLEAN NOT NULL
 	);
 	CREATE TABLE person_overrides (
 		project_id UINTEGER NOT NULL,
@@ -155,7 +156,7 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, b *store.Batch) error
 					return fmt.Errorf("cannot open identities appender: %w", err)
 				}
 				for _, id := range b.Identities {
-					if err := a.AppendRow(id.ProjectID, id.DistinctID, id.PersonID); err != nil {
+					if err := a.AppendRow(id.ProjectID, id.DistinctID, id.PersonID, id.IsUser); err != nil {
 						a.Close()
 						return fmt.Errorf("cannot append identity: %w", err)
 					}
@@ -375,13 +376,13 @@ func (s *Store) Checkpoint(ctx context.Context, stream string) (store.Position, 
 
 // Identities streams every identity, then every override.
 func (s *Store) Identities(ctx context.Context, fn func(*store.Identity, *store.Override) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT project_id, distinct_id, person_id FROM person_identities`)
+	rows, err := s.db.QueryContext(ctx, `SELECT project_id, distinct_id, person_id, is_user FROM person_identities`)
 	if err != nil {
 		return fmt.Errorf("cannot read identities: %w", err)
 	}
 	var id store.Identity
 	for rows.Next() {
-		if err := rows.Scan(&id.ProjectID, &id.DistinctID, &id.PersonID); err != nil {
+		if err := rows.Scan(&id.ProjectID, &id.DistinctID, &id.PersonID, &id.IsUser); err != nil {
 			rows.Close()
 			return fmt.Errorf("cannot read identities: %w", err)
 		}
