@@ -226,10 +226,11 @@ type batchBody struct {
 	Type         json.RawMessage   `json:"type"`
 }
 
-// message is one Segment message. Fields Segment's SDKs send that Jingyun does not use are
-// listed so they are accepted; anything else is refused as an unknown key.
+// message is one Segment message, as raw value spans of its body (see decode.go). Fields
+// Segment's SDKs send that Jingyun does not use are listed so they are accepted; anything
+// else is refused as an unknown key.
 type message struct {
-	Type              string          `json:"type"`
+	TypeRaw           json.RawMessage `json:"type"`
 	Event             json.RawMessage `json:"event"`
 	Name              json.RawMessage `json:"name"`
 	UserID            json.RawMessage `json:"userId"`
@@ -271,8 +272,8 @@ func (c *Collector) serve(r *http.Request, single event.Type) (int, []*apierr.Er
 		raws = []json.RawMessage{body}
 	} else {
 		var b batchBody
-		if err := strictDecode(body, &b); err != nil {
-			return 0, nil, decodeError(err, -1)
+		if err := decodeBatch(body, &b); err != nil {
+			return 0, nil, err
 		}
 		if b.Batch == nil {
 			return 0, nil, apierr.Field("missing_field", "batch", "a batch body needs a \"batch\" array of messages")
@@ -521,17 +522,21 @@ func (c *Collector) parse(raw json.RawMessage, single event.Type, project uint32
 		return e, &apierr.Error{Status: http.StatusBadRequest, Code: "event_too_large", Message: fmt.Sprintf("the event is %d bytes; at most %d", len(raw), lim.MaxEventBytes)}
 	}
 	var m message
-	if err := strictDecode(raw, &m); err != nil {
-		return e, decodeError(err, 0)
+	if err := decodeMessage(raw, &m, buf); err != nil {
+		return e, err
 	}
 	t := single
 	if t == "" {
-		t = event.Type(m.Type)
-		if m.Type == "" {
+		typ, err := stringField(m.TypeRaw, "type", 32)
+		if err != nil {
+			return e, err
+		}
+		t = event.Type(typ)
+		if typ == "" {
 			return e, apierr.Field("missing_field", "type", "every message needs a type: track, identify, page, screen, alias or group")
 		}
 		if !t.Valid() {
-			return e, apierr.Field("invalid_value", "type", fmt.Sprintf("unknown type %q", m.Type))
+			return e, apierr.Field("invalid_value", "type", fmt.Sprintf("unknown type %q", typ))
 		}
 	}
 	e.ProjectID, e.Type, e.ReceivedAt = project, t, received.UnixMilli()
@@ -702,8 +707,8 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700
 // timeField parses an ISO 8601 timestamp string, or a number of milliseconds since 1970.
 func timeField(raw json.RawMessage, field string) (int64, *apierr.Error) {
 	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		s, ok := fastString(raw)
+		if !ok {
 			return 0, apierr.Field("invalid_type", field, field+" must be an ISO 8601 string or milliseconds since 1970")
 		}
 		for _, l := range timeLayouts {
@@ -727,7 +732,8 @@ func idField(raw json.RawMessage, field string, max int) (string, *apierr.Error)
 	}
 	var s string
 	if raw[0] == '"' {
-		if json.Unmarshal(raw, &s) != nil {
+		var ok bool
+		if s, ok = fastString(raw); !ok {
 			return "", apierr.Field("invalid_type", field, field+" must be a string")
 		}
 	} else if _, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
@@ -745,8 +751,8 @@ func stringField(raw json.RawMessage, field string, max int) (string, *apierr.Er
 	if isNull(raw) {
 		return "", nil
 	}
-	var s string
-	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+	s, ok := fastString(raw)
+	if !ok {
 		return "", apierr.Field("invalid_type", field, field+" must be a string")
 	}
 	if len(s) > max {

@@ -32,7 +32,7 @@ type fixture struct {
 	store *meta.Store
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	m, err := meta.Open(filepath.Join(dir, "meta.db"))
@@ -334,6 +334,37 @@ func FuzzCompactValue(f *testing.F) {
 		// Stricter than encoding/json on purpose: invalid UTF-8 is refused.
 		if err != nil && json.Valid(in) && utf8.Valid(in) && !strings.Contains(err.Error(), "number too long") {
 			t.Fatalf("refused valid JSON %q: %v", in, err)
+		}
+	})
+}
+
+func TestDecodeTrickyStrings(t *testing.T) {
+	f := newFixture(t, Config{})
+	body := `{"batch":[{"type":"track","userId":"u\"1","event":"a}]\\","properties":{"q":"\\\"}{[","k\u00e9y":"v"}}]}`
+	status, resp, _ := f.do(t, req{path: "/v1/batch", body: body})
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, resp)
+	}
+	got := f.events(t)
+	if len(got) != 1 || got[0].UserID != `u"1` || got[0].Name != `a}]\` || string(got[0].Properties) != `{"q":"\\\"}{[","k\u00e9y":"v"}` {
+		t.Fatalf("decoded %+v props %s", got, got[0].Properties)
+	}
+}
+
+func FuzzDecodeBatch(f *testing.F) {
+	for _, s := range []string{`{"batch":[{"type":"track","event":"x","userId":"u"}]}`, `{"batch":[],"sentAt":"2024-01-01T00:00:00Z"}`,
+		`{"batch":[{"a":"\"}"}]}`, `{"batch":[1,2,{}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var b batchBody
+		if decodeBatch(in, &b) != nil {
+			return
+		}
+		var scratch []byte
+		for _, raw := range b.Batch {
+			var m message
+			decodeMessage(raw, &m, &scratch) // must not panic on any element
 		}
 	})
 }

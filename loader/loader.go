@@ -80,6 +80,14 @@ type Loader struct {
 	dups   atomic.Int64
 	nbatch atomic.Int64
 	lastMs atomic.Int64
+	// drained is the WAL's durable end at the last time the loader had applied all of it.
+	drained atomic.Pointer[wal.Position]
+}
+
+// CaughtUp reports whether every record durable in w is applied to the store.
+func (l *Loader) CaughtUp(w *wal.WAL) bool {
+	d := l.drained.Load()
+	return d != nil && *d == w.DurableEnd()
 }
 
 // New rebuilds the identity map and the dedupe window from the store.
@@ -147,6 +155,7 @@ func (l *Loader) RunWAL(ctx context.Context, w *wal.WAL) error {
 	var events []event.Event
 	var end wal.Position
 	for {
+		durable := w.DurableEnd()
 		payload, pos, err := r.Next()
 		if err == nil {
 			events, err = event.DecodeBatch(events, payload)
@@ -172,6 +181,8 @@ func (l *Loader) RunWAL(ctx context.Context, w *wal.WAL) error {
 			payloads, events = payloads[:0], events[:0]
 			continue
 		}
+		// Everything durable before this Next is applied.
+		l.drained.Store(&durable)
 		select {
 		case <-ctx.Done():
 			return nil

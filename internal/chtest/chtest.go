@@ -191,9 +191,16 @@ func findServer() (string, error) {
 	return "", errors.New("clickhouse-server not found (install the Debian package: apt-get install -y clickhouse-server clickhouse-client)")
 }
 
-// StartServer starts a server from binary bin on free loopback ports and waits until it
-// answers /ping. The caller must call Stop. Most tests want Start instead.
+// StartServer starts a server from binary bin ("" finds the installed one) on free loopback
+// ports and waits until it answers /ping. The caller must call Stop. Most tests want Start
+// instead.
 func StartServer(bin string) (*Server, error) {
+	if bin == "" {
+		var err error
+		if bin, err = findServer(); err != nil {
+			return nil, err
+		}
+	}
 	var lastErr error
 	// The free ports are found by binding and releasing them, so another process may take
 	// one before the server binds it: retry a few times.

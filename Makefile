@@ -1,0 +1,35 @@
+SHELL := /bin/bash
+# The README's two commands are `make run` and `make test`.
+GO      ?= go
+TAGS    := duckdb_arrow
+BIN     := bin/jingyun
+DATA    ?= data
+
+.PHONY: run build test test-short bench lint clean
+
+build:
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/jingyun
+
+# The server with the demo shop (created on first run) at http://localhost:8080.
+run: build
+	$(BIN) serve --data $(DATA) --addr 127.0.0.1:8080 --demo
+
+# The whole test suite: unit, store scenarios on DuckDB and on a real ClickHouse server
+# (started on loopback by the tests), end-to-end crash tests on the built binary.
+test:
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -tags $(TAGS) -count=1 -timeout 25m ./... 2>&1 | tee test-output.log; exit $${PIPESTATUS[0]}
+
+test-short:
+	$(GO) test -tags $(TAGS) -short ./...
+
+# Benchmarks write bench/RESULTS.md (long: not part of `make test`).
+bench: build
+	$(BIN) bench --out bench/RESULTS.md
+
+lint:
+	$(GO) vet -tags $(TAGS) ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+
+clean:
+	rm -rf bin test-output.log

@@ -1,0 +1,143 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jingyun/jingyun/analysis"
+	"github.com/jingyun/jingyun/apierr"
+	"github.com/jingyun/jingyun/meta"
+	"github.com/jingyun/jingyun/query"
+)
+
+// Handler returns the HTTP API: the collector under /v1/, the management and query API
+// under /api/v1/ (secret key as Bearer token), and /healthz.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	if a.Collector != nil {
+		a.Collector.Register(mux)
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		apierr.JSON(w, http.StatusOK, map[string]any{"ok": true})
+	})
+	mux.HandleFunc("GET /api/v1/projects/{project}", a.withProject(a.handleProject))
+	mux.HandleFunc("GET /api/v1/projects/{project}/status", a.withProject(a.handleStatus))
+	mux.HandleFunc("POST /api/v1/projects/{project}/query", a.withProject(a.handleQuery))
+	mux.HandleFunc("DELETE /api/v1/projects/{project}/persons/{distinct_id}", a.withProject(a.handleDeletePerson))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		apierr.Write(w, a.Log, apierr.New(http.StatusNotFound, "not_found", "no such API endpoint"))
+	})
+	mux.HandleFunc("GET /{$}", a.handleHome)
+	return mux
+}
+
+type projectHandler func(w http.ResponseWriter, r *http.Request, p *meta.Project) error
+
+// withProject authenticates the secret key and checks that it belongs to the project in
+// the path. A key of another project gets 404, as an unknown project does, so that project
+// ids cannot be probed.
+func (a *App) withProject(h projectHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := func() error {
+			auth := r.Header.Get("Authorization")
+			key, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok || strings.TrimSpace(key) == "" {
+				return &apierr.Error{Status: http.StatusUnauthorized, Code: "missing_secret_key", Field: "Authorization",
+					Message: "send the project's secret key as \"Authorization: Bearer sk_…\""}
+			}
+			p, err := a.Meta.ProjectBySecretKey(r.Context(), strings.TrimSpace(key))
+			if errors.Is(err, meta.ErrNotFound) {
+				return &apierr.Error{Status: http.StatusUnauthorized, Code: "invalid_secret_key", Field: "Authorization", Message: "unknown secret key"}
+			}
+			if err != nil {
+				return apierr.Internal(err)
+			}
+			id, err := strconv.ParseUint(r.PathValue("project"), 10, 32)
+			if err != nil || uint32(id) != p.ID {
+				return apierr.New(http.StatusNotFound, "project_not_found", "no such project for this key")
+			}
+			return h(w, r, p)
+		}()
+		if err != nil {
+			apierr.Write(w, a.Log, err)
+		}
+	}
+}
+
+func (a *App) handleProject(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
+	apierr.JSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (a *App) handleStatus(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
+	out := map[string]any{"loader": a.Loader.Stats(), "store": a.Events.Name()}
+	if a.WAL != nil {
+		out["wal"] = a.WAL.Stats()
+		out["caught_up"] = a.CaughtUp()
+	}
+	if a.Collector != nil {
+		out["collector"] = a.Collector.Stats()
+		out["limits"] = a.Collector.Limits()
+	}
+	apierr.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleQuery runs an analysis spec (trends, funnel, retention) in the project's calendar.
+func (a *App) handleQuery(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
+	spec, err := query.Decode(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		return specError(err)
+	}
+	start := time.Now()
+	res, err := a.RunQuery(r.Context(), p, spec)
+	if err != nil {
+		return specError(err)
+	}
+	apierr.JSON(w, http.StatusOK, map[string]any{"result": res, "took_ms": time.Since(start).Milliseconds(),
+		"computed_at": time.Now().UTC().Format(time.RFC3339)})
+	return nil
+}
+
+// RunQuery runs a validated spec for a project.
+func (a *App) RunQuery(ctx context.Context, p *meta.Project, spec *query.Spec) (*analysis.Result, error) {
+	return analysis.Run(ctx, a.Events, p.ID, query.Calendar{TZ: p.Location()}, *spec)
+}
+
+func specError(err error) error {
+	var qe *query.Error
+	if errors.As(err, &qe) {
+		return &apierr.Error{Status: http.StatusBadRequest, Code: qe.Code, Field: qe.Field, Message: qe.Message}
+	}
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &apierr.Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: "the spec exceeds 1 MiB"}
+	}
+	return apierr.Internal(err)
+}
+
+// handleDeletePerson deletes a person (PIPL / GDPR request) by any of their distinct ids
+// and reports what was removed.
+func (a *App) handleDeletePerson(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
+	id := r.PathValue("distinct_id")
+	rep, ok, err := a.Loader.DeletePerson(r.Context(), p.ID, id)
+	if err != nil {
+		return apierr.Internal(err)
+	}
+	if !ok {
+		return apierr.New(http.StatusNotFound, "person_not_found", "no person has this distinct id")
+	}
+	apierr.JSON(w, http.StatusOK, map[string]any{"deleted": rep})
+	return nil
+}
+
+// CaughtUp reports whether everything durable in the WAL is in the event store.
+func (a *App) CaughtUp() bool { return a.Loader.CaughtUp(a.WAL) }
