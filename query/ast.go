@@ -94,8 +94,8 @@ type aggKind int
 const (
 	aggCount    aggKind = iota // count(*)
 	aggUniq                    // exact count of distinct values
-	aggSum                     // sum
-	aggAvg                     // avg
+	aggSum                     // sum, exact to 1/10000 (money)
+	aggAvg                     // avg, sum as aggSum over count
 	aggMin                     // min
 	aggMax                     // max
 	aggQuantile                // exact, not interpolated: position floor(q·n) of the sorted values

@@ -73,8 +73,21 @@ func (base) agg(p *printer, n agg) {
 		p.expr(n.x)
 		p.w(")")
 		return
+	case aggSum, aggAvg:
+		// Money must not lose cents to float addition: each value is rounded to 1/10000
+		// and summed as an integer-valued double (exact below 2^53), then scaled back.
+		p.w("(sum(round(")
+		p.expr(n.x)
+		p.w(" * 10000)) / 10000")
+		if n.kind == aggAvg {
+			p.w(" / count(")
+			p.expr(n.x)
+			p.w(")")
+		}
+		p.w(")")
+		return
 	}
-	p.w(map[aggKind]string{aggSum: "sum", aggAvg: "avg", aggMin: "min", aggMax: "max"}[n.kind])
+	p.w(map[aggKind]string{aggMin: "min", aggMax: "max"}[n.kind])
 	p.w("(")
 	p.expr(n.x)
 	p.w(")")

@@ -2,7 +2,7 @@
 -- args: ["revenue",7,1729897200000,1730073600000,"Order Completed","coupon",7,"revenue"]
 SELECT
   bucket,
-  sum(v) AS value
+  (sum(round(v * 10000)) / 10000) AS value
 FROM (
   SELECT
     intDiv(ts + CASE WHEN ts < 1729990800000 THEN 3600000 ELSE 0 END, 3600000) AS bucket,
@@ -41,7 +41,7 @@ ORDER BY bucket;
 -- args: ["revenue",7,1729724400000,1729897200000,"Order Completed","coupon",7,"revenue"]
 SELECT
   bucket,
-  sum(v) AS value
+  (sum(round(v * 10000)) / 10000) AS value
 FROM (
   SELECT
     intDiv(ts + 3600000, 3600000) AS bucket,
