@@ -24,10 +24,16 @@ func TestMoneySumsAreExact(t *testing.T) {
 	defer st.Close()
 	base := time.Date(2024, 1, 1, 2, 0, 0, 0, time.UTC).UnixMilli()
 	var rows []store.Row
-	totals := []string{"0.1", "0.2", "8219.09", "0.01", "2042.761", "19.99", "19.99", "19.99"}
+	var totals []string
+	var cents int64
+	for i := 0; i < 1000; i++ {
+		c := int64(i*7919%100000 + 1) // 0.01 … 1000.00 yuan
+		cents += c
+		totals = append(totals, fmt.Sprintf("%d.%02d", c/100, c%100))
+	}
 	for i, v := range totals {
 		rows = append(rows, store.Row{Event: event.Event{ProjectID: 1, ID: fmt.Sprint(i), Type: event.TypeTrack, Name: "Order Completed",
-			Time: base + int64(i)*1000, ReceivedAt: base, UserID: "u", Properties: json.RawMessage(`{"total":` + v + `}`)}, PersonID: 1})
+			Time: base + int64(i)*10, ReceivedAt: base, UserID: "u", Properties: json.RawMessage(`{"total":` + v + `}`)}, PersonID: 1})
 	}
 	if err := st.Apply(context.Background(), &store.Batch{Events: rows}); err != nil {
 		t.Fatal(err)
@@ -40,7 +46,7 @@ func TestMoneySumsAreExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := res.Trends.Series[0].Points[0].Value
-	if got != 10322.131 {
-		t.Fatalf("sum = %v, want exactly 10322.131", got)
+	if want := float64(cents) / 100; got != want {
+		t.Fatalf("sum = %v, want exactly %v", got, want)
 	}
 }
