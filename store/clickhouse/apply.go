@@ -12,13 +12,12 @@ import (
 
 // Apply writes a batch: identities, overrides, person profiles, events and finally the
 // checkpoint. Repeating a batch, whole or after a failure part way, stores each event once
-// and leaves the same profiles (see "Idempotent Apply" in the package comment).
+// and leaves the same profiles (see "Idempotent Apply" in the package comment). A batch
+// without a stream (bulk writers: import, demo) has no position to record: it is written
+// without the repeat check, as on DuckDB.
 func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 	if b == nil {
 		return errors.New("cannot apply batch: nil batch")
-	}
-	if b.Stream == "" {
-		return errors.New("cannot apply batch: no stream")
 	}
 	for i := range b.Events {
 		if b.Events[i].ID == "" {
@@ -40,6 +39,12 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 			return fmt.Errorf("cannot apply batch: cannot update persons: %w", err)
 		}
 	}
+	if len(b.Events) > 0 && b.Stream == "" {
+		if err := s.insertEvents(ctx, b.Events, false); err != nil {
+			return fmt.Errorf("cannot apply batch: cannot insert events: %w", err)
+		}
+		return nil
+	}
 	if len(b.Events) > 0 {
 		replay, err := s.mayBeReplay(ctx, b.Stream, b.Position)
 		if err != nil {
@@ -53,6 +58,9 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 		if err := s.insertEvents(ctx, b.Events, replay); err != nil {
 			return fmt.Errorf("cannot apply batch: cannot insert events: %w", err)
 		}
+	}
+	if b.Stream == "" {
+		return nil
 	}
 	if err := s.writePosition(ctx, "loader_checkpoint", b.Stream, b.Position); err != nil {
 		return fmt.Errorf("cannot apply batch: cannot write checkpoint: %w", err)

@@ -188,10 +188,15 @@ func TestApplyCheckpoint(t *testing.T) {
 		t.Fatalf("checkpoint after reopen: %+v, want segment 4", got)
 	}
 
-	for _, b := range []*store.Batch{nil, {}} {
-		if err := s.Apply(ctx, b); err == nil || !strings.HasPrefix(err.Error(), "cannot apply batch") {
-			t.Fatalf("Apply(%+v): err = %v", b, err)
-		}
+	if err := s.Apply(ctx, nil); err == nil || !strings.HasPrefix(err.Error(), "cannot apply batch") {
+		t.Fatalf("Apply(nil): err = %v", err)
+	}
+	// A batch without a stream (import, demo) is written without touching any checkpoint.
+	if err := s.Apply(ctx, &store.Batch{Events: []store.Row{ev(1, "direct-1", 1, "x", 5)}}); err != nil {
+		t.Fatalf("Apply without stream: %v", err)
+	}
+	if got, _ := s.Checkpoint(ctx, ""); got != (store.Position{}) {
+		t.Fatalf("a stream-less batch wrote checkpoint %+v", got)
 	}
 }
 
