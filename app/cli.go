@@ -258,7 +258,7 @@ func (a *App) CreateDemo(ctx context.Context, dc DemoConfig, progress io.Writer)
 		"persons", dc.Persons, "days", dc.Days)
 	start := time.Now()
 	last := time.Now()
-	stats, err := demo.Generate(ctx, demo.Options{ProjectID: p.ID, Seed: dc.Seed, Persons: dc.Persons, Days: dc.Days,
+	stats, err := demo.Generate(ctx, demo.Options{ProjectID: p.ID, Seed: dc.Seed, Persons: dc.Persons, Days: dc.Days, BatchSize: 100_000,
 		TZ: p.Location(), Progress: func(n int64) {
 			if time.Since(last) > 2*time.Second {
 				last = time.Now()

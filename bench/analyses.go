@@ -75,8 +75,8 @@ func benchAnalyses(ctx context.Context, o *Options, size int) (*AnalysisResult, 
 	}
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	start := time.Now()
-	// The demo writes about 25 events per person over 60 days.
-	st, err := demo.Generate(ctx, demo.Options{ProjectID: 1, Seed: 1, Persons: max(1, size/25), Days: 60, End: benchEnd, TZ: loc}, l.Sink())
+	// The demo writes about 23.8 events per person over these 60 days.
+	st, err := demo.Generate(ctx, demo.Options{ProjectID: 1, Seed: 1, Persons: max(1, size*10/238), Days: 60, End: benchEnd, TZ: loc, BatchSize: 100_000}, l.Sink())
 	if err != nil {
 		return nil, err
 	}

@@ -347,7 +347,9 @@ type directSink struct{ l *Loader }
 
 func (d directSink) Write(ctx context.Context, events []event.Event) error {
 	for len(events) > 0 {
-		n := min(len(events), d.l.cfg.BatchEvents)
+		// Bulk writers hand over large batches; one transaction per 200k events keeps the
+		// per-commit cost (DuckDB's own WAL flush) small without holding the lock for long.
+		n := min(len(events), max(d.l.cfg.BatchEvents, 200_000))
 		if err := d.l.apply(ctx, events[:n], "", store.Position{}); err != nil {
 			return fmt.Errorf("cannot load events: %w", err)
 		}
