@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jingyun/jingyun/internal/chtest"
 	"github.com/jingyun/jingyun/store/duckdb"
 )
 
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "cannot build jingyun:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := chtest.RunTests(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -62,6 +62,12 @@ var shared struct {
 // Main runs the tests of a package and stops the shared server and chdb runner afterwards. Call it from
 // TestMain: func TestMain(m *testing.M) { chtest.Main(m) }.
 func Main(m *testing.M) {
+	os.Exit(RunTests(m))
+}
+
+// RunTests is Main without the exit: it returns the tests' exit code, for a TestMain that has its
+// own clean-up to do.
+func RunTests(m *testing.M) int {
 	code := m.Run()
 	if shared.srv != nil {
 		if err := shared.srv.Stop(); err != nil {
@@ -73,7 +79,7 @@ func Main(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "chtest: %v\n", err)
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // Start returns the HTTP URL (http://127.0.0.1:PORT) of the shared test server, starting it
