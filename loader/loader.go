@@ -96,24 +96,12 @@ func New(ctx context.Context, st store.EventStore, cfg Config, log *slog.Logger)
 	if log == nil {
 		log = slog.Default()
 	}
-	maxP, err := st.MaxPersonID(ctx)
-	if err != nil {
+	l := &Loader{st: st, cfg: cfg, log: log, seen: newDedupe(cfg.DedupeMax)}
+	if err := l.rebuild(ctx); err != nil {
 		return nil, err
 	}
-	l := &Loader{st: st, cfg: cfg, log: log, res: identity.New(maxP), seen: newDedupe(cfg.DedupeMax)}
-	err = st.Identities(ctx, func(id *store.Identity, o *store.Override) error {
-		if id != nil {
-			l.res.LoadIdentity(*id)
-		} else {
-			l.res.LoadOverride(*o)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot rebuild identity map: %w", err)
-	}
 	since := time.Now().Add(-cfg.DedupeWindow).UnixMilli()
-	err = st.RecentEventIDs(ctx, since, func(p uint32, id string) error {
+	err := st.RecentEventIDs(ctx, since, func(p uint32, id string) error {
 		l.seen.add(p, id)
 		return nil
 	})
@@ -257,6 +245,7 @@ func (l *Loader) apply(ctx context.Context, events []event.Event, stream string,
 	return nil
 }
 
+// rebuild loads the identity map from the store: at start-up, and after a failed write.
 func (l *Loader) rebuild(ctx context.Context) error {
 	maxP, err := l.st.MaxPersonID(ctx)
 	if err != nil {
