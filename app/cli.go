@@ -21,6 +21,7 @@ import (
 	"github.com/jingyun/jingyun/bench"
 	"github.com/jingyun/jingyun/demo"
 	"github.com/jingyun/jingyun/importer"
+	"github.com/jingyun/jingyun/loader"
 	"github.com/jingyun/jingyun/meta"
 	"github.com/jingyun/jingyun/query"
 )
@@ -56,6 +57,8 @@ func verbs() []verb {
 		{"project list", "list projects as JSON", "jingyun project list --data ./data", runProjectList},
 		{"import", "import CSV or NDJSON events with a mapping file", "jingyun import --project 1 --mapping docs/examples/online_retail.json ../shared/datasets/online_retail_2010-12_to_2011-10.csv.gz", runImport},
 		{"query", "run an analysis spec (trends, funnel, retention); prints the result as JSON", "jingyun query --project 1 spec.json    (or --server http://127.0.0.1:8080 --key sk_…)", runQuery},
+		{"user create", "create a user (the first one owns every existing project); password on stdin", "printf '%s\\n' \"$PASSWORD\" | jingyun user create ops@example.com --password-stdin --owner-of 1", runUserCreate},
+		{"user list", "list users and their project roles as JSON", "jingyun user list --data ./data", runUserList},
 		{"person delete", "delete a person and all their data (PIPL/GDPR request)", "jingyun person delete --project 1 user-42", runPersonDelete},
 		{"bench", "measure ingestion and analyses against ClickHouse; writes bench/RESULTS.md", "jingyun bench --out bench/RESULTS.md --sizes 1000000,10000000", runBench},
 		{"version", "print the version", "jingyun version", func(ctx context.Context, env *cliEnv, args []string) error {
@@ -258,13 +261,18 @@ func (a *App) CreateDemo(ctx context.Context, dc DemoConfig, progress io.Writer)
 		"persons", dc.Persons, "days", dc.Days)
 	start := time.Now()
 	last := time.Now()
+	// Generation and loading overlap: the next batch is built while DuckDB writes this one.
+	pipe := loader.NewPipeline(ctx, a.Loader.Sink(), 1)
 	stats, err := demo.Generate(ctx, demo.Options{ProjectID: p.ID, Seed: dc.Seed, Persons: dc.Persons, Days: dc.Days, BatchSize: 100_000,
 		TZ: p.Location(), Progress: func(n int64) {
 			if time.Since(last) > 2*time.Second {
 				last = time.Now()
 				a.Log.Info("loading demo shop", "events", n, "elapsed", time.Since(start).Round(time.Second))
 			}
-		}}, a.Loader.Sink())
+		}}, pipe)
+	if cerr := pipe.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot fill the demo shop: %w", err)
 	}

@@ -75,8 +75,12 @@ func benchAnalyses(ctx context.Context, o *Options, size int) (*AnalysisResult, 
 	}
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	start := time.Now()
+	pipe := loader.NewPipeline(ctx, l.Sink(), 1)
 	// The demo writes about 23.8 events per person over these 60 days.
-	st, err := demo.Generate(ctx, demo.Options{ProjectID: 1, Seed: 1, Persons: max(1, size*10/238), Days: 60, End: benchEnd, TZ: loc, BatchSize: 100_000}, l.Sink())
+	st, err := demo.Generate(ctx, demo.Options{ProjectID: 1, Seed: 1, Persons: max(1, size*10/238), Days: 60, End: benchEnd, TZ: loc, BatchSize: 100_000}, pipe)
+	if cerr := pipe.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return nil, err
 	}
