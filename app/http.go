@@ -4,30 +4,32 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jingyun/jingyun/analysis"
 	"github.com/jingyun/jingyun/apierr"
+	"github.com/jingyun/jingyun/auth"
 	"github.com/jingyun/jingyun/meta"
 	"github.com/jingyun/jingyun/query"
 )
 
 // Handler returns the HTTP API: the collector under /v1/, the management and query API
-// under /api/v1/ (secret key as Bearer token), and /healthz.
+// under /api/v1/ (a signed-in session or the project's secret key as Bearer token, checked
+// against the permission table of package auth), and /healthz.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
+	g := a.newGuard()
 	if a.Collector != nil {
 		a.Collector.Register(mux)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		apierr.JSON(w, http.StatusOK, map[string]any{"ok": true})
 	})
-	mux.HandleFunc("GET /api/v1/projects/{project}", a.withProject(a.handleProject))
-	mux.HandleFunc("GET /api/v1/projects/{project}/status", a.withProject(a.handleStatus))
-	mux.HandleFunc("POST /api/v1/projects/{project}/query", a.withProject(a.handleQuery))
-	mux.HandleFunc("DELETE /api/v1/projects/{project}/persons/{distinct_id}", a.withProject(a.handleDeletePerson))
+	mux.HandleFunc("GET /api/v1/projects/{project}", g.Project(auth.ProjectRead, onProject(a.handleProject)))
+	mux.HandleFunc("GET /api/v1/projects/{project}/status", g.Project(auth.QueryRead, onProject(a.handleStatus)))
+	mux.HandleFunc("POST /api/v1/projects/{project}/query", g.Project(auth.QueryRead, onProject(a.handleQuery)))
+	mux.HandleFunc("DELETE /api/v1/projects/{project}/persons/{distinct_id}", g.Project(auth.PersonsDelete, onProject(a.handleDeletePerson)))
+	a.registerAccounts(mux, g)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, a.Log, apierr.New(http.StatusNotFound, "not_found", "no such API endpoint"))
 	})
@@ -36,37 +38,6 @@ func (a *App) Handler() http.Handler {
 }
 
 type projectHandler func(w http.ResponseWriter, r *http.Request, p *meta.Project) error
-
-// withProject authenticates the secret key and checks that it belongs to the project in
-// the path. A key of another project gets 404, as an unknown project does, so that project
-// ids cannot be probed.
-func (a *App) withProject(h projectHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		err := func() error {
-			auth := r.Header.Get("Authorization")
-			key, ok := strings.CutPrefix(auth, "Bearer ")
-			if !ok || strings.TrimSpace(key) == "" {
-				return &apierr.Error{Status: http.StatusUnauthorized, Code: "missing_secret_key", Field: "Authorization",
-					Message: "send the project's secret key as \"Authorization: Bearer sk_…\""}
-			}
-			p, err := a.Meta.ProjectBySecretKey(r.Context(), strings.TrimSpace(key))
-			if errors.Is(err, meta.ErrNotFound) {
-				return &apierr.Error{Status: http.StatusUnauthorized, Code: "invalid_secret_key", Field: "Authorization", Message: "unknown secret key"}
-			}
-			if err != nil {
-				return apierr.Internal(err)
-			}
-			id, err := strconv.ParseUint(r.PathValue("project"), 10, 32)
-			if err != nil || uint32(id) != p.ID {
-				return apierr.New(http.StatusNotFound, "project_not_found", "no such project for this key")
-			}
-			return h(w, r, p)
-		}()
-		if err != nil {
-			apierr.Write(w, a.Log, err)
-		}
-	}
-}
 
 func (a *App) handleProject(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
 	apierr.JSON(w, http.StatusOK, p)

@@ -94,6 +94,33 @@ var migrations = []string{
 		value TEXT NOT NULL,
 		PRIMARY KEY (project_id, key)
 	);`,
+	// 2: accounts and access (see accounts.go). Emails are stored lower-cased; session tokens
+	// only as SHA-256 hashes; roles are checked here as well as in package auth.
+	`CREATE TABLE users (
+		id INTEGER PRIMARY KEY,
+		email TEXT NOT NULL UNIQUE,
+		name TEXT NOT NULL,
+		password_hash TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		password_changed_at INTEGER NOT NULL
+	);
+	CREATE TABLE sessions (
+		token_hash TEXT PRIMARY KEY,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		created_at INTEGER NOT NULL,
+		last_seen_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL,
+		user_agent TEXT NOT NULL
+	);
+	CREATE INDEX sessions_user ON sessions (user_id);
+	CREATE TABLE members (
+		project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'analyst', 'operator', 'viewer')),
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (project_id, user_id)
+	);
+	CREATE INDEX members_user ON members (user_id);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
