@@ -5,7 +5,7 @@ TAGS    := duckdb_arrow
 BIN     := bin/jingyun
 DATA    ?= data
 
-.PHONY: run build test test-short bench lint clean
+.PHONY: run build test js test-short bench lint clean
 
 build:
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/jingyun
@@ -16,9 +16,14 @@ run: build
 
 # The whole test suite: unit, store scenarios on DuckDB and on a real ClickHouse server
 # (started on loopback by the tests), end-to-end crash tests on the built binary.
-test:
+test: js
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -count=1 -timeout 25m ./... 2>&1 | tee test-output.log; exit $${PIPESTATUS[0]}
+
+# The JavaScript SDK: install exactly the locked packages, build dist/ (the Go end-to-end
+# tests run it in Node and Chromium), type-check, unit tests and the size budget.
+js:
+	cd sdk/js && npm ci --no-audit --no-fund && npm test
 
 test-short:
 	$(GO) test -tags $(TAGS) -short ./...

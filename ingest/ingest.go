@@ -177,6 +177,8 @@ func (c *Collector) handler(single event.Type) http.Handler {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Vary", "Origin")
 		h.Set("Access-Control-Allow-Credentials", "true")
+		// Browser SDKs must see Retry-After to back off as told.
+		h.Set("Access-Control-Expose-Headers", "Retry-After")
 		if r.Method == http.MethodOptions {
 			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding")

@@ -248,7 +248,7 @@ func TestRateLimitAndBackpressure(t *testing.T) {
 		t.Fatalf("first batch: %d %s", s, b)
 	}
 	s, b, h := f.do(t, req{path: "/v1/batch", body: ok})
-	if s != 429 || h.Get("Retry-After") == "" || !strings.Contains(b, "rate_limited") {
+	if s != 429 || h.Get("Retry-After") == "" || !strings.Contains(b, "rate_limited") || h.Get("Access-Control-Expose-Headers") != "Retry-After" {
 		t.Fatalf("second batch in the same second: %d %s %v", s, b, h)
 	}
 	f.now = f.now.Add(time.Second)
