@@ -5,7 +5,7 @@ TAGS    := duckdb_arrow
 BIN     := bin/jingyun
 DATA    ?= data
 
-.PHONY: run build test js test-short bench lint clean
+.PHONY: run build test js console console-build test-short bench lint clean
 
 build:
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/jingyun
@@ -16,7 +16,7 @@ run: build
 
 # The whole test suite: unit, store scenarios on DuckDB and on a real ClickHouse server
 # (started on loopback by the tests), end-to-end crash tests on the built binary.
-test: js
+test: js console
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -count=1 -timeout 25m ./... 2>&1 | tee test-output.log; exit $${PIPESTATUS[0]}
 
@@ -24,6 +24,15 @@ test: js
 # tests run it in Node and Chromium), type-check, unit tests and the size budget.
 js:
 	cd sdk/js && npm ci --no-audit --no-fund && npm test
+
+# The console: install the locked packages (playwright-core drives Debian's chromium in the
+# browser test) and fail if the committed console/dist is not what the sources build.
+console:
+	cd console && npm ci --no-audit --no-fund && ./scripts/check-dist.sh
+
+# Rebuild the embedded console after changing console/src.
+console-build:
+	cd console && npm ci --no-audit --no-fund && npm run build
 
 test-short:
 	$(GO) test -tags $(TAGS) -short ./...

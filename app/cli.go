@@ -197,7 +197,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	f := newFlags(env, "serve", "jingyun serve --data ./data --addr 127.0.0.1:8080 --demo")
 	f.StringVar(&f.addr, "addr", "", "listen address host:port (env JINGYUN_ADDR, default 127.0.0.1:8080)")
 	withDemo := f.Bool("demo", false, "create and fill the demo shop if the data dir has no project yet")
-	persons := f.Int("demo-persons", 0, "persons in the demo shop (default 20000)")
+	persons := f.Int("demo-persons", 0, "persons in the demo shop (default 40000, ≈1M events)")
 	days := f.Int("demo-days", 0, "days of history in the demo shop (default 60)")
 	noSync := f.Bool("unsafe-no-fsync", false, "skip fsync in the WAL (benchmarks only: acknowledged events may be lost)")
 	if _, err := f.parse(env, args); err != nil {
@@ -283,7 +283,7 @@ func (a *App) CreateDemo(ctx context.Context, dc DemoConfig, progress io.Writer)
 
 func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	f := newFlags(env, "demo", "jingyun demo --data ./data --persons 20000 --days 60 --seed 1")
-	persons := f.Int("persons", 0, "persons (default 20000)")
+	persons := f.Int("persons", 0, "persons (default 40000, ≈1M events over 60 days)")
 	days := f.Int("days", 0, "days of history ending today (default 60)")
 	seed := f.Int64("seed", 1, "random seed: the same seed and sizes give the same shop")
 	if _, err := f.parse(env, args); err != nil {

@@ -83,7 +83,7 @@ func DefaultConfig() Config {
 			User:     "default",
 		},
 		WAL:  WALConfig{SegmentBytes: 64 << 20, MaxBacklogBytes: 1 << 30},
-		Demo: DemoConfig{Persons: 20000, Days: 60, Seed: 1},
+		Demo: DemoConfig{Persons: 40000, Days: 60, Seed: 1},
 	}
 }
 

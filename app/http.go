@@ -9,6 +9,7 @@ import (
 	"github.com/jingyun/jingyun/analysis"
 	"github.com/jingyun/jingyun/apierr"
 	"github.com/jingyun/jingyun/auth"
+	"github.com/jingyun/jingyun/console"
 	"github.com/jingyun/jingyun/meta"
 	"github.com/jingyun/jingyun/query"
 )
@@ -33,7 +34,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, a.Log, apierr.New(http.StatusNotFound, "not_found", "no such API endpoint"))
 	})
-	mux.HandleFunc("GET /{$}", a.handleHome)
+	mux.Handle("/", console.Handler())
 	return mux
 }
 

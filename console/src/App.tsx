@@ -1,0 +1,187 @@
+// App decides what to show: the first-run set-up, the sign-in form, or the console with its
+// header (project switcher, language, user menu) and pages.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { App as AntApp, Button, ConfigProvider, Dropdown, Layout, Menu, Result, Select, Space, Spin, Typography } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import { api, ApiError, setCsrf, type Me } from './api';
+import { dictionaries, I18nContext, initialLang, storeLang, useI18n, type I18n, type Lang } from './i18n';
+import { navigate, pageOf, usePath, type Page } from './router';
+import { LoginPage, PasswordDialog, SetupPage } from './pages/Auth';
+import { Overview } from './pages/Overview';
+import { TrendsPage } from './pages/Trends';
+import { FunnelPage } from './pages/Funnel';
+import { RetentionPage } from './pages/Retention';
+
+type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; me: Me } | { kind: 'error'; message: string };
+
+const projectKey = 'jingyun.project';
+
+function hasSessionCookie() {
+  return document.cookie.split(';').some((c) => c.trim().startsWith('jingyun_csrf='));
+}
+
+export function App() {
+  const [lang, setLangState] = useState<Lang>(initialLang);
+  const i18n: I18n = useMemo(
+    () => ({
+      lang,
+      t: (k) => dictionaries[lang][k],
+      setLang: (l) => {
+        storeLang(l);
+        setLangState(l);
+      },
+    }),
+    [lang],
+  );
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = lang === 'en' ? 'Jingyun console' : '精运控制台';
+  }, [lang]);
+
+  const [state, setState] = useState<State>({ kind: 'loading' });
+
+  const load = useCallback(async () => {
+    try {
+      // Only ask /auth/me when a session may exist: a 401 would show as a console error.
+      if (hasSessionCookie()) {
+        try {
+          const me = await api<Me>('GET', '/api/v1/auth/me');
+          setCsrf(me.csrf_token);
+          setState({ kind: 'in', me });
+          return;
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 401)) throw e;
+        }
+      }
+      const s = await api<{ needed: boolean }>('GET', '/api/v1/setup');
+      setState({ kind: s.needed ? 'setup' : 'login' });
+    } catch (e) {
+      setState({ kind: 'error', message: (e as Error).message });
+    }
+  }, []);
+  useEffect(() => {
+    load();
+  }, [load]);
+
+  let body;
+  switch (state.kind) {
+    case 'loading':
+      body = <Spin style={{ display: 'block', marginTop: 120 }} />;
+      break;
+    case 'error':
+      body = <Result status="error" title={i18n.t('error')} subTitle={state.message} />;
+      break;
+    case 'setup':
+      body = <SetupPage onDone={load} />;
+      break;
+    case 'login':
+      body = <LoginPage onDone={load} />;
+      break;
+    case 'in':
+      body = (
+        <Shell
+          me={state.me}
+          onSignOut={async () => {
+            await api('POST', '/api/v1/auth/logout');
+            setCsrf('');
+            setState({ kind: 'login' });
+          }}
+        />
+      );
+  }
+  return (
+    <I18nContext.Provider value={i18n}>
+      <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff' } }}>
+        <AntApp>{body}</AntApp>
+      </ConfigProvider>
+    </I18nContext.Provider>
+  );
+}
+
+function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
+  const { t, lang, setLang } = useI18n();
+  const path = usePath();
+  const page = pageOf(path);
+  const [pwOpen, setPwOpen] = useState(false);
+  const [project, setProject] = useState<number | undefined>(() => {
+    const stored = Number(localStorage.getItem(projectKey));
+    if (me.projects.some((p) => p.id === stored)) return stored;
+    return me.projects[0]?.id;
+  });
+  const choose = (id: number) => {
+    localStorage.setItem(projectKey, String(id));
+    setProject(id);
+  };
+  const current = me.projects.find((p) => p.id === project);
+  const menu = [
+    { key: 'overview', label: t('overview') },
+    {
+      key: 'analyses',
+      label: t('analyses'),
+      type: 'group' as const,
+      children: [
+        { key: 'trends', label: t('trends') },
+        { key: 'funnel', label: t('funnel') },
+        { key: 'retention', label: t('retention') },
+      ],
+    },
+  ];
+  let content;
+  if (!current) {
+    content = <Result status="info" title={t('noProjects')} />;
+  } else {
+    const props = { project: current };
+    const pagesMap: Record<Page, JSX.Element> = {
+      overview: <Overview key={current.id} {...props} />,
+      trends: <TrendsPage key={current.id} {...props} />,
+      funnel: <FunnelPage key={current.id} {...props} />,
+      retention: <RetentionPage key={current.id} {...props} />,
+    };
+    content = pagesMap[page];
+  }
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider breakpoint="lg" collapsedWidth={0} theme="light" width={190} style={{ borderRight: '1px solid #f0f0f0' }}>
+        <div style={{ padding: '16px 20px', fontWeight: 600, fontSize: 18 }}>{t('appName')}</div>
+        <Menu
+          mode="inline"
+          selectedKeys={[page]}
+          items={menu}
+          onClick={(e) => navigate('/' + e.key)}
+          style={{ borderInlineEnd: 'none' }}
+          data-testid="nav"
+        />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header style={{ background: '#fff', padding: '0 16px', borderBottom: '1px solid #f0f0f0', display: 'flex', alignItems: 'center', gap: 12 }}>
+          <Space wrap style={{ flex: 1 }}>
+            <Typography.Text type="secondary">{t('project')}</Typography.Text>
+            <Select
+              data-testid="project"
+              value={project}
+              onChange={choose}
+              style={{ minWidth: 200 }}
+              options={me.projects.map((p) => ({ value: p.id, label: `${p.name} (#${p.id})` }))}
+            />
+          </Space>
+          <Button data-testid="lang" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}>
+            {t('language')}
+          </Button>
+          <Dropdown
+            menu={{
+              items: [
+                { key: 'pw', label: <span data-testid="change-password">{t('changePassword')}</span>, onClick: () => setPwOpen(true) },
+                { key: 'out', label: <span data-testid="sign-out">{t('signOut')}</span>, onClick: onSignOut },
+              ],
+            }}
+          >
+            <Button data-testid="user">{me.user.name || me.user.email}</Button>
+          </Dropdown>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 16, minWidth: 0 }}>{content}</Layout.Content>
+        <PasswordDialog open={pwOpen} onClose={() => setPwOpen(false)} />
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,198 @@
+// The console's HTTP client: same-origin JSON with the session cookie, and the session's
+// CSRF token on unsafe methods (see docs/access.md).
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public field?: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = '';
+
+export function setCsrf(t: string) {
+  csrfToken = t;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const resp = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (resp.status === 204) return undefined as T;
+  const text = await resp.text();
+  let data: unknown = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: reported below */
+  }
+  if (!resp.ok) {
+    const e = (data as { error?: ApiErrorBody } | undefined)?.error;
+    const msg = e?.message ?? resp.statusText;
+    throw new ApiError(resp.status, e?.code ?? 'http_' + resp.status, e?.field ? `${e.field}: ${msg}` : msg, e?.field);
+  }
+  return data as T;
+}
+
+export type Role = 'owner' | 'admin' | 'analyst' | 'operator' | 'viewer';
+
+export interface Membership {
+  id: number;
+  name: string;
+  timezone: string;
+  currency: string;
+  role: Role;
+}
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+}
+
+export interface Me {
+  user: User;
+  csrf_token: string;
+  projects: Membership[];
+}
+
+export interface Filter {
+  property: string;
+  operator: string;
+  value?: unknown;
+}
+
+export interface EventFilter {
+  event: string;
+  filters?: Filter[];
+}
+
+export interface DateRange {
+  from: string;
+  to?: string;
+}
+
+export interface Series {
+  event: string;
+  math?: string;
+  property?: string;
+  filters?: Filter[];
+}
+
+export interface Spec {
+  kind: 'trends' | 'funnel' | 'retention';
+  date_range: DateRange;
+  filters?: Filter[];
+  breakdown?: { property: string; limit?: number };
+  series?: Series[];
+  interval?: string;
+  formula?: string;
+  compare?: boolean;
+  steps?: EventFilter[];
+  window?: string;
+  start_event?: EventFilter;
+  return_event?: EventFilter;
+  period?: string;
+  first_time?: boolean;
+  periods?: number;
+}
+
+export interface FunnelStep {
+  step: number;
+  event: string;
+  persons: number;
+  step_conversion: number;
+  overall_conversion: number;
+  median_seconds: number | null;
+  average_seconds: number | null;
+}
+
+export interface TrendLine {
+  series: string;
+  event?: string;
+  math?: string;
+  breakdown?: string;
+  compare?: boolean;
+  points: { time: string; value: number }[];
+}
+
+export interface Cohort {
+  start: string;
+  size: number;
+  retained: number[];
+  rates: number[];
+}
+
+export interface Result {
+  kind: string;
+  from: string;
+  to: string;
+  funnel?: { window: string; steps: FunnelStep[]; breakdown?: { value: string; steps: FunnelStep[] }[] };
+  retention?: { period: string; periods: number; first_time: boolean; cohorts: Cohort[] };
+  trends?: { interval: string; series: TrendLine[] };
+}
+
+export interface QueryAnswer {
+  result: Result;
+  took_ms: number;
+  computed_at: string;
+}
+
+export function runQuery(project: number, spec: Spec): Promise<QueryAnswer> {
+  return api<QueryAnswer>('POST', `/api/v1/projects/${project}/query`, spec);
+}
+
+// demoEvents are the demo shop's event names (demo/doc.go), offered in the pickers; any
+// other name can be typed.
+export const demoEvents = [
+  'App Launched',
+  '$pageview',
+  'Products Searched',
+  'Product List Viewed',
+  'Product Viewed',
+  'Product Added',
+  'Product Removed',
+  'Product Added to Wishlist',
+  'Cart Viewed',
+  'Checkout Started',
+  'Coupon Applied',
+  'Order Completed',
+  'Order Cancelled',
+  'Order Refunded',
+  'Coupon Received',
+  'Product Shared',
+  'Share Opened',
+  'Promotion Viewed',
+  'Promotion Clicked',
+  'Group Buy Started',
+  'Group Buy Joined',
+  'Group Buy Completed',
+  'Group Buy Failed',
+  'Product Reviewed',
+  'Live Stream Viewed',
+];
+
+// rangeFor gives the last n days of the project's calendar, today included, and the n days
+// before them: whole days, so the trends comparison and the explicit previous range agree.
+export function rangeFor(days: number): { current: DateRange; previous: DateRange } {
+  return {
+    current: { from: `-${days - 1}d`, to: 'today' },
+    previous: { from: `-${2 * days - 1}d`, to: `-${days}d` },
+  };
+}

@@ -1,0 +1,159 @@
+// Trends (事件分析): series of an event's count, unique persons or a numeric property per
+// interval, an optional formula over them, the previous period, a breakdown and filters.
+import { useEffect, useState } from 'react';
+import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Select, Space, Table, Typography } from 'antd';
+import { rangeFor, runQuery, type Membership, type QueryAnswer, type Series, type Spec } from '../api';
+import { Chart, palette } from '../Chart';
+import { useI18n, type Key } from '../i18n';
+import { ComputedAt, EventPicker, FiltersEditor, RangeSelect, toFilters, type FilterRow } from '../widgets';
+
+const maths = ['total', 'dau', 'sum', 'avg', 'min', 'max', 'median', 'p90', 'per_person_avg'];
+const needsProperty = (m?: string) => ['sum', 'avg', 'min', 'max', 'median', 'p90'].includes(m ?? '');
+const letter = (i: number) => String.fromCharCode(65 + i);
+
+export function TrendsPage({ project }: { project: Membership }) {
+  const { t } = useI18n();
+  const [series, setSeries] = useState<Series[]>([{ event: 'App Launched', math: 'dau' }, { event: 'Order Completed', math: 'dau' }]);
+  const [days, setDays] = useState(14);
+  const [interval, setInterval] = useState('day');
+  const [compare, setCompare] = useState(false);
+  const [formula, setFormula] = useState('');
+  const [breakdown, setBreakdown] = useState('');
+  const [limit, setLimit] = useState(5);
+  const [filters, setFilters] = useState<FilterRow[]>([]);
+  const [answer, setAnswer] = useState<QueryAnswer>();
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const run = async () => {
+    const spec: Spec = {
+      kind: 'trends',
+      interval,
+      date_range: rangeFor(days).current,
+      series: series.map((s) => (needsProperty(s.math) ? s : { event: s.event, math: s.math })),
+    };
+    if (compare) spec.compare = true;
+    if (formula.trim()) spec.formula = formula.trim();
+    if (breakdown.trim()) spec.breakdown = { property: breakdown.trim(), limit };
+    const f = toFilters(filters);
+    if (f) spec.filters = f;
+    setBusy(true);
+    setErr('');
+    try {
+      setAnswer(await runQuery(project.id, spec));
+    } catch (e) {
+      setErr((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => {
+    run();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [project.id]);
+
+  const lines = answer?.result.trends?.series ?? [];
+  const name = (l: (typeof lines)[number]) =>
+    [l.series === 'formula' ? t('formula') : l.series + ' ' + (l.event ?? ''), l.math ? t(('math_' + l.math) as Key) : '', l.breakdown ?? '', l.compare ? '(' + t('previous') + ')' : '']
+      .filter(Boolean)
+      .join(' · ');
+  const x = lines.find((l) => !l.compare)?.points.map((p) => p.time) ?? [];
+  const option = {
+    tooltip: { trigger: 'axis' },
+    legend: { type: 'scroll', top: 0 },
+    grid: { left: 56, right: 16, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: x },
+    yAxis: { type: 'value' },
+    series: lines.map((l, i) => ({
+      name: name(l),
+      type: 'line',
+      smooth: true,
+      color: palette[i % palette.length],
+      lineStyle: l.compare ? { type: 'dashed' } : undefined,
+      data: l.points.map((p) => +p.value.toFixed(4)),
+    })),
+  };
+  const rows = x.map((time, i) => {
+    const r: Record<string, string | number> = { time };
+    lines.forEach((l, j) => (r['s' + j] = l.points[i]?.value ?? 0));
+    return r;
+  });
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="trends">
+      <Typography.Title level={4} style={{ margin: 0 }}>
+        {t('trends')}
+      </Typography.Title>
+      <Card size="small">
+        <Form layout="vertical" onFinish={run}>
+          <Form.Item label={t('series')}>
+            <Space direction="vertical" style={{ width: '100%' }}>
+              {series.map((s, i) => (
+                <Space key={i} wrap>
+                  <Typography.Text strong>{letter(i)}</Typography.Text>
+                  <EventPicker value={s.event} onChange={(v) => setSeries(series.map((x, j) => (j === i ? { ...x, event: v } : x)))} testid={'series-event-' + i} />
+                  <Select
+                    value={s.math ?? 'total'}
+                    style={{ width: 150 }}
+                    onChange={(v) => setSeries(series.map((x, j) => (j === i ? { ...x, math: v } : x)))}
+                    options={maths.map((m) => ({ value: m, label: t(('math_' + m) as Key) }))}
+                  />
+                  {needsProperty(s.math) && (
+                    <Input placeholder={t('property') + ' (total)'} value={s.property ?? ''} style={{ width: 140 }} onChange={(e) => setSeries(series.map((x, j) => (j === i ? { ...x, property: e.target.value } : x)))} />
+                  )}
+                  {series.length > 1 && <Button onClick={() => setSeries(series.filter((_, j) => j !== i))}>{t('remove')}</Button>}
+                </Space>
+              ))}
+              <Button type="dashed" onClick={() => setSeries([...series, { event: 'Order Completed', math: 'total' }])}>
+                + {t('addSeries')}
+              </Button>
+            </Space>
+          </Form.Item>
+          <Space wrap align="end">
+            <Form.Item label={t('range')}>
+              <RangeSelect value={days} onChange={setDays} />
+            </Form.Item>
+            <Form.Item label={t('interval')}>
+              <Select value={interval} onChange={setInterval} style={{ width: 100 }} options={['hour', 'day', 'week', 'month'].map((v) => ({ value: v, label: t(v as Key) }))} />
+            </Form.Item>
+            <Form.Item label={t('formula')}>
+              <Input value={formula} onChange={(e) => setFormula(e.target.value)} placeholder={t('formulaHint')} style={{ width: 120 }} />
+            </Form.Item>
+            <Form.Item label={t('breakdown')}>
+              <Space.Compact>
+                <Input value={breakdown} onChange={(e) => setBreakdown(e.target.value)} placeholder={t('breakdownHint')} style={{ width: 200 }} />
+                <InputNumber min={1} max={50} value={limit} onChange={(v) => setLimit(v ?? 5)} style={{ width: 64 }} />
+              </Space.Compact>
+            </Form.Item>
+            <Form.Item>
+              <Checkbox checked={compare} onChange={(e) => setCompare(e.target.checked)}>
+                {t('compare')}
+              </Checkbox>
+            </Form.Item>
+          </Space>
+          <Form.Item label={t('filters')}>
+            <FiltersEditor rows={filters} onChange={setFilters} />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
+            {t('run')}
+          </Button>
+        </Form>
+      </Card>
+      {err && <Alert type="error" message={err} data-testid="error" />}
+      <Card size="small" extra={<ComputedAt answers={[answer]} />}>
+        <Chart option={option} height={320} />
+        <Table
+          size="small"
+          rowKey="time"
+          scroll={{ x: true }}
+          pagination={{ pageSize: 31, hideOnSinglePage: true }}
+          dataSource={rows}
+          columns={[
+            { title: t('time'), dataIndex: 'time', fixed: 'left' },
+            ...lines.map((l, j) => ({ title: name(l), dataIndex: 's' + j, align: 'right' as const, render: (v: number) => +v.toFixed(2) })),
+          ]}
+        />
+      </Card>
+    </Space>
+  );
+}

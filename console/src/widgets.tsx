@@ -1,0 +1,110 @@
+// Form pieces shared by the analysis pages: event picker, filters, range and the
+// "computed at" line.
+import { AutoComplete, Button, Input, Select, Space, Typography } from 'antd';
+import { demoEvents, type Filter, type QueryAnswer } from './api';
+import { useI18n } from './i18n';
+
+export function EventPicker({ value, onChange, testid }: { value: string; onChange: (v: string) => void; testid?: string }) {
+  const opts = demoEvents.filter((e) => !value || e.toLowerCase().includes(value.toLowerCase())).map((e) => ({ value: e }));
+  return (
+    <AutoComplete
+      value={value}
+      options={opts}
+      onChange={onChange}
+      style={{ minWidth: 200 }}
+      data-testid={testid}
+      placeholder="Order Completed"
+    />
+  );
+}
+
+export const operators = ['eq', 'neq', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains', 'not_contains', 'is_set', 'is_not_set'];
+
+// parseValue turns what was typed into the JSON value of a filter: numbers stay numbers,
+// in / not_in take a comma-separated list.
+function parseValue(op: string, raw: string): unknown {
+  const one = (s: string): unknown => {
+    const t = s.trim();
+    if (t !== '' && !isNaN(Number(t))) return Number(t);
+    if (t === 'true') return true;
+    if (t === 'false') return false;
+    return t;
+  };
+  if (op === 'in' || op === 'not_in') return raw.split(',').map(one);
+  if (op === 'is_set' || op === 'is_not_set') return undefined;
+  return one(raw);
+}
+
+export interface FilterRow {
+  property: string;
+  operator: string;
+  raw: string;
+}
+
+export function toFilters(rows: FilterRow[]): Filter[] | undefined {
+  const out = rows
+    .filter((r) => r.property.trim())
+    .map((r) => {
+      const f: Filter = { property: r.property.trim(), operator: r.operator };
+      const v = parseValue(r.operator, r.raw);
+      if (v !== undefined) f.value = v;
+      return f;
+    });
+  return out.length ? out : undefined;
+}
+
+export function FiltersEditor({ rows, onChange }: { rows: FilterRow[]; onChange: (r: FilterRow[]) => void }) {
+  const { t } = useI18n();
+  const set = (i: number, p: Partial<FilterRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...p } : r)));
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      {rows.map((r, i) => (
+        <Space key={i} wrap>
+          <Input placeholder={t('property')} value={r.property} onChange={(e) => set(i, { property: e.target.value })} style={{ width: 180 }} />
+          <Select value={r.operator} onChange={(v) => set(i, { operator: v })} style={{ width: 130 }} options={operators.map((o) => ({ value: o, label: o }))} />
+          {r.operator !== 'is_set' && r.operator !== 'is_not_set' && (
+            <Input placeholder={t('value')} value={r.raw} onChange={(e) => set(i, { raw: e.target.value })} style={{ width: 160 }} />
+          )}
+          <Button onClick={() => onChange(rows.filter((_, j) => j !== i))}>{t('remove')}</Button>
+        </Space>
+      ))}
+      <Button type="dashed" onClick={() => onChange([...rows, { property: '', operator: 'eq', raw: '' }])}>
+        + {t('addFilter')}
+      </Button>
+    </Space>
+  );
+}
+
+export function RangeSelect({ value, onChange, choices = [7, 14, 30, 90] }: { value: number; onChange: (d: number) => void; choices?: number[] }) {
+  const { t } = useI18n();
+  const label = (d: number) => (d === 7 ? t('last7') : d === 14 ? t('last14') : d === 30 ? t('last30') : t('last90'));
+  return <Select value={value} onChange={onChange} style={{ width: 140 }} data-testid="range" options={choices.map((d) => ({ value: d, label: label(d) }))} />;
+}
+
+export function ComputedAt({ answers }: { answers: (QueryAnswer | undefined)[] }) {
+  const { t, lang } = useI18n();
+  const got = answers.filter((a): a is QueryAnswer => !!a);
+  if (!got.length) return null;
+  const latest = got.map((a) => a.computed_at).sort().pop()!;
+  const took = Math.max(...got.map((a) => a.took_ms));
+  return (
+    <Typography.Text type="secondary" data-testid="computed-at">
+      {t('computedAt')} {new Date(latest).toLocaleString(lang)} · {t('took')} {took} ms
+    </Typography.Text>
+  );
+}
+
+export function fmtNumber(v: number, lang: string, digits = 0): string {
+  return v.toLocaleString(lang, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function fmtPct(v: number): string {
+  return (v * 100).toFixed(1) + '%';
+}
+
+export function fmtSeconds(s: number | null): string {
+  if (s === null || s === undefined) return '–';
+  if (s < 60) return s.toFixed(1) + ' s';
+  if (s < 3600) return (s / 60).toFixed(1) + ' min';
+  return (s / 3600).toFixed(1) + ' h';
+}

@@ -1,0 +1,224 @@
+// Browser test of the console in headless Chromium (playwright-core, the system's browser:
+// nothing is downloaded). Run by e2e/console_test.go against a real server:
+//
+//   node tests/browser.mjs --url http://127.0.0.1:8080 --email owner@shop.cn --password '…'
+//
+// Signs in, opens every page in zh-CN and en at a laptop width, builds a funnel with a
+// breakdown, signs out; fails on any console error, page error, failed request or API
+// answer >= 400, and on a page wider than the window.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const url = (args.url || '').replace(/\/$/, '');
+if (!url || !args.email || !args.password) {
+  console.error('usage: node tests/browser.mjs --url URL --email EMAIL --password PASSWORD [--chromium PATH]');
+  process.exit(2);
+}
+const executablePath = args.chromium || process.env.CHROMIUM || '/usr/bin/chromium';
+
+const problems = [];
+const step = (m) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+const profile = mkdtempSync(join(tmpdir(), 'jingyun-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath,
+  headless: true,
+  viewport: { width: 1366, height: 768 },
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+  timeout: 30000,
+});
+context.setDefaultTimeout(20000);
+
+const page = context.pages()[0] || (await context.newPage());
+let where = 'start';
+page.on('console', (m) => {
+  if (m.type() === 'error') problems.push(`${where}: console error: ${m.text()}`);
+});
+page.on('pageerror', (e) => problems.push(`${where}: page error: ${e.message}`));
+page.on('requestfailed', (r) => {
+  // A navigation away cancels pending requests; that is not a fault of the page.
+  if (!/ERR_ABORTED/.test(r.failure()?.errorText || '')) problems.push(`${where}: request failed: ${r.url()} ${r.failure()?.errorText}`);
+});
+page.on('response', (r) => {
+  if (r.url().startsWith(url) && r.status() >= 400) problems.push(`${where}: ${r.request().method()} ${r.url()} answered ${r.status()}`);
+});
+
+const titles = {
+  'zh-CN': { overview: '运营看板', trends: '事件分析', funnel: '漏斗分析', retention: '留存分析', signIn: '登录', signOut: '退出登录' },
+  en: { overview: 'Overview', trends: 'Trends', funnel: 'Funnel', retention: 'Retention', signIn: 'Sign in', signOut: 'Sign out' },
+};
+
+async function expectNoError(name) {
+  if (await page.locator('[data-testid=error]').count()) {
+    problems.push(`${name}: shows an error: ${await page.locator('[data-testid=error]').innerText()}`);
+  }
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 1) problems.push(`${name}: page is ${overflow}px wider than a 1366px window`);
+}
+
+async function waitComputed(name) {
+  await page.locator('[data-testid=computed-at]').first().waitFor({ state: 'visible' });
+  await page.waitForFunction(() => !document.querySelector('.ant-btn-loading, .ant-card-loading-content'));
+  await expectNoError(name);
+}
+
+async function signIn(lang, password = args.password) {
+  where = `${lang} sign-in`;
+  await page.goto(url + '/');
+  await page.evaluate((l) => localStorage.setItem('jingyun.lang', l), lang);
+  await page.reload();
+  const form = page.locator('[data-testid=login-form]');
+  await form.waitFor();
+  const card = await page.locator('.ant-card-head').innerText();
+  if (!card.includes(titles[lang].signIn)) problems.push(`${where}: heading ${JSON.stringify(card)} lacks ${titles[lang].signIn}`);
+  await page.locator('[data-testid=email]').fill(args.email);
+  await page.locator('[data-testid=password]').fill(password);
+  await page.locator('[data-testid=submit]').click();
+  await page.locator('[data-testid=overview]').waitFor();
+}
+
+async function visit(lang, name, how) {
+  where = `${lang} ${name}`;
+  step(where);
+  if (how === 'url') await page.goto(url + '/' + name);
+  else await page.locator('[data-testid=nav]').getByText(titles[lang][name], { exact: true }).click();
+  await page.locator(`[data-testid=${name}]`).waitFor();
+  await waitComputed(where);
+  const text = await page.locator('main').innerText();
+  if (!text.includes(titles[lang][name])) problems.push(`${where}: page lacks its title ${titles[lang][name]}`);
+}
+
+async function buildFunnel(lang) {
+  where = `${lang} build funnel`;
+  step(where);
+  await page.goto(url + '/funnel');
+  await page.locator('[data-testid=funnel]').waitFor();
+  await waitComputed(where);
+  await page.locator('[data-testid=remove-step-2]').click(); // drop Checkout Started
+  await page.locator('[data-testid=add-step]').click();
+  const inputs = page.locator('[data-testid=funnel] .ant-select-selection-search-input');
+  await inputs.nth(3).click();
+  await page.keyboard.type('Order Ref');
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Order Refunded' }).click();
+  await page.locator('[data-testid=breakdown]').fill('context.scene');
+  const answered = page.waitForResponse((r) => r.url().endsWith('/query') && r.request().method() === 'POST');
+  await page.locator('[data-testid=run]').click();
+  const resp = await answered;
+  const body = await resp.json();
+  const steps = body.result?.funnel?.steps?.map((s) => s.event) ?? [];
+  const want = ['Product Viewed', 'Product Added', 'Order Completed', 'Order Refunded'];
+  if (JSON.stringify(steps) !== JSON.stringify(want)) problems.push(`${where}: steps ${JSON.stringify(steps)}, want ${JSON.stringify(want)}`);
+  if (!(body.result?.funnel?.breakdown?.length > 0)) problems.push(`${where}: no breakdown rows`);
+  await page.waitForFunction(() => !document.querySelector('.ant-btn-loading'));
+  const table = await page.locator('[data-testid=funnel-table]').innerText();
+  if (!table.includes('4. Order Refunded')) problems.push(`${where}: table lacks the new step`);
+  if (body.result?.funnel?.steps?.[0]?.persons === 0) problems.push(`${where}: no persons in step 1 (is the demo loaded?)`);
+  await expectNoError(where);
+}
+
+// checkFigures asks the query API for the 7-day orders and GMV, as a script would, and
+// compares them with what the overview shows.
+async function checkFigures(name) {
+  const api = await page.evaluate(async () => {
+    const csrf = document.cookie.split('; ').find((c) => c.startsWith('jingyun_csrf='))?.split('=')[1] ?? '';
+    const resp = await fetch('/api/v1/projects/1/query', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) },
+      body: JSON.stringify({
+        kind: 'trends',
+        interval: 'day',
+        date_range: { from: '-6d', to: 'today' },
+        series: [{ event: 'Order Completed', math: 'total' }, { event: 'Order Completed', math: 'sum', property: 'total' }],
+      }),
+    });
+    const body = await resp.json();
+    const sum = (i) => body.result.trends.series[i].points.reduce((s, p) => s + p.value, 0);
+    return { orders: sum(0), gmv: sum(1) };
+  });
+  const shown = async (k) => Number((await page.locator(`[data-testid=kpi-${k}] .ant-statistic-content`).innerText()).replace(/[^0-9.]/g, ''));
+  const orders = await shown('orders');
+  const gmv = await shown('gmv');
+  if (orders !== api.orders) problems.push(`${name}: orders shown ${orders}, the query API says ${api.orders}`);
+  if (Math.abs(gmv - api.gmv) > 0.005) problems.push(`${name}: GMV shown ${gmv}, the query API says ${api.gmv}`);
+  if (!(api.orders > 0)) problems.push(`${name}: no orders in the last 7 days (is the demo loaded?)`);
+}
+
+async function signOut(lang) {
+  where = `${lang} sign-out`;
+  step(where);
+  await page.locator('[data-testid=user]').hover();
+  await page.locator('[data-testid=sign-out]').click();
+  await page.locator('[data-testid=login-form]').waitFor();
+}
+
+try {
+  // The set-up page must not show once an owner exists.
+  for (const lang of ['zh-CN', 'en']) {
+    await signIn(lang);
+    step(`${lang} signed in`);
+    where = `${lang} overview`;
+    await waitComputed(where);
+    const visitors = await page.locator('[data-testid=kpi-visitors] .ant-statistic-content').innerText();
+    if (!/[1-9]/.test(visitors)) problems.push(`${where}: visitors ${JSON.stringify(visitors)} (is the demo loaded?)`);
+    await checkFigures(where);
+    await page.locator('[data-testid=range]').click();
+    await page.locator('.ant-select-item-option').nth(1).click(); // 30 days
+    await waitComputed(where + ' 30 days');
+    for (const name of ['trends', 'funnel', 'retention']) await visit(lang, name, 'nav');
+    for (const name of ['overview', 'trends', 'funnel', 'retention']) await visit(lang, name, 'url');
+    await buildFunnel(lang);
+    await signOut(lang);
+  }
+  // Change the password in the dialog, then sign in with the new one.
+  const newPassword = args.password + ' new';
+  await signIn('en');
+  where = 'change password';
+  step(where);
+  await page.locator('[data-testid=user]').hover();
+  await page.locator('[data-testid=change-password]').click();
+  const dialog = page.locator('.ant-modal');
+  await dialog.locator('input').nth(0).fill(args.password);
+  await dialog.locator('input').nth(1).fill(newPassword);
+  await dialog.locator('.ant-btn-primary').click();
+  await page.locator('.ant-message-success').waitFor();
+  await signOut('en');
+  await signIn('en', newPassword);
+  await signOut('en');
+  // Switching the language on the sign-in page keeps the choice.
+  where = 'switch language';
+  await page.locator('[data-testid=lang]').click();
+  await page.reload();
+  const stored = await page.evaluate(() => localStorage.getItem('jingyun.lang'));
+  if (stored !== 'zh-CN') problems.push(`${where}: stored language ${stored}, want zh-CN`);
+} catch (e) {
+  problems.push(`${where}: ${e.message.split('\n')[0]}`);
+  try {
+    await page.screenshot({ path: join(tmpdir(), 'jingyun-console-failure.png'), fullPage: true });
+    problems.push(`screenshot: ${join(tmpdir(), 'jingyun-console-failure.png')}`);
+  } catch {
+    /* the browser may be gone */
+  }
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+if (problems.length) {
+  console.error('FAIL\n' + problems.map((p) => '  - ' + p).join('\n'));
+  process.exit(1);
+}
+console.log('ok: every page in zh-CN and en, funnel built, signed out, no console errors');
