@@ -12,6 +12,7 @@ import { Overview } from './pages/Overview';
 import { TrendsPage } from './pages/Trends';
 import { FunnelPage } from './pages/Funnel';
 import { RetentionPage } from './pages/Retention';
+import { IntegrationPage } from './pages/Integration';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; me: Me } | { kind: 'error'; message: string };
 
@@ -126,6 +127,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
         { key: 'retention', label: t('retention') },
       ],
     },
+    { key: 'integration', label: t('integration') },
   ];
   let content;
   if (!current) {
@@ -137,6 +139,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
       trends: <TrendsPage key={current.id} {...props} />,
       funnel: <FunnelPage key={current.id} {...props} />,
       retention: <RetentionPage key={current.id} {...props} />,
+      integration: <IntegrationPage key={current.id} {...props} />,
     };
     content = pagesMap[page];
   }

@@ -109,6 +109,13 @@ const zh = {
   passwordChanged: '密码已修改，其他设备上的登录已退出',
   cancel: '取消',
   save: '保存',
+  integration: '接入集成',
+  writeKey: '写入密钥 (Write Key)',
+  integrationHint: '把下面的代码放进小程序、网页或后端，事件就会发到本服务器。完整指南见 docs/sdk.md。',
+  snippetMiniprogram: '微信小程序 app.js',
+  snippetWeb: '网页 / H5',
+  snippetGo: 'Go 服务端',
+  snippetCurl: 'HTTP（curl）',
 };
 
 const en: typeof zh = {
@@ -216,6 +223,13 @@ const en: typeof zh = {
   passwordChanged: 'Password changed; your other sessions were signed out',
   cancel: 'Cancel',
   save: 'Save',
+  integration: 'Integration',
+  writeKey: 'Write key',
+  integrationHint: 'Put these snippets in the mini-program, the web pages or the backend and events arrive at this server. Full guide: docs/sdk.md.',
+  snippetMiniprogram: 'WeChat mini-program app.js',
+  snippetWeb: 'Web / H5',
+  snippetGo: 'Go backend',
+  snippetCurl: 'HTTP (curl)',
 };
 
 export type Key = keyof typeof zh;

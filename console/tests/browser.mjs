@@ -58,8 +58,8 @@ page.on('response', (r) => {
 });
 
 const titles = {
-  'zh-CN': { overview: '运营看板', trends: '事件分析', funnel: '漏斗分析', retention: '留存分析', signIn: '登录', signOut: '退出登录' },
-  en: { overview: 'Overview', trends: 'Trends', funnel: 'Funnel', retention: 'Retention', signIn: 'Sign in', signOut: 'Sign out' },
+  'zh-CN': { overview: '运营看板', trends: '事件分析', funnel: '漏斗分析', retention: '留存分析', integration: '接入集成', signIn: '登录', signOut: '退出登录' },
+  en: { overview: 'Overview', trends: 'Trends', funnel: 'Funnel', retention: 'Retention', integration: 'Integration', signIn: 'Sign in', signOut: 'Sign out' },
 };
 
 async function expectNoError(name) {
@@ -100,6 +100,24 @@ async function visit(lang, name, how) {
   await waitComputed(where);
   const text = await page.locator('main').innerText();
   if (!text.includes(titles[lang][name])) problems.push(`${where}: page lacks its title ${titles[lang][name]}`);
+}
+
+// checkIntegration opens the Integration page and checks that the snippets carry this
+// project's real write key and this server's address.
+async function checkIntegration(lang) {
+  where = `${lang} integration`;
+  step(where);
+  await page.locator('[data-testid=nav]').getByText(titles[lang].integration, { exact: true }).click();
+  await page.locator('[data-testid=integration]').waitFor();
+  const key = (await page.locator('[data-testid=write-key]').innerText()).trim();
+  if (!/^wk_[0-9a-f]+$/.test(key)) problems.push(`${where}: write key shown as ${JSON.stringify(key)}`);
+  for (const id of ['miniprogram', 'web', 'go', 'curl']) {
+    const code = await page.locator(`[data-testid=snippet-${id}] pre`).innerText();
+    if (!code.includes(key) || !code.includes(url)) problems.push(`${where}: the ${id} snippet lacks the write key or ${url}`);
+  }
+  const text = await page.locator('main').innerText();
+  if (!text.includes(titles[lang].integration)) problems.push(`${where}: page lacks its title`);
+  await expectNoError(where);
 }
 
 async function buildFunnel(lang) {
@@ -180,6 +198,7 @@ try {
     await waitComputed(where + ' 30 days');
     for (const name of ['trends', 'funnel', 'retention']) await visit(lang, name, 'nav');
     for (const name of ['overview', 'trends', 'funnel', 'retention']) await visit(lang, name, 'url');
+    await checkIntegration(lang);
     await buildFunnel(lang);
     await signOut(lang);
   }
