@@ -17,6 +17,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/jingyun/jingyun/internal/sqlmigrate"
 	"github.com/jingyun/jingyun/store"
 )
 
@@ -100,31 +101,7 @@ var migrations = []string{
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)`); err != nil {
-		return fmt.Errorf("cannot create schema_migrations: %w", err)
-	}
-	var have int
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
-		return fmt.Errorf("cannot read schema version: %w", err)
-	}
-	for v := have + 1; v <= len(migrations); v++ {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("cannot begin migration %d: %w", v, err)
-		}
-		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("cannot apply migration %d: %w", v, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, now())`, v); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("cannot record migration %d: %w", v, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("cannot commit migration %d: %w", v, err)
-		}
-	}
-	return nil
+	return sqlmigrate.Apply(ctx, s.db, migrations)
 }
 
 // Apply writes a batch in one transaction, checkpoint included, so a crash leaves either
