@@ -30,6 +30,8 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/projects/{project}/status", g.Project(auth.QueryRead, onProject(a.handleStatus)))
 	mux.HandleFunc("POST /api/v1/projects/{project}/query", g.Project(auth.QueryRead, onProject(a.handleQuery)))
 	mux.HandleFunc("DELETE /api/v1/projects/{project}/persons/{distinct_id}", g.Project(auth.PersonsDelete, onProject(a.handleDeletePerson)))
+	mux.HandleFunc("GET /api/v1/projects/{project}/definitions/events", g.Project(auth.QueryRead, onProject(a.handleEventDefinitions)))
+	mux.HandleFunc("GET /api/v1/projects/{project}/definitions/properties", g.Project(auth.QueryRead, onProject(a.handlePropertyDefinitions)))
 	a.registerAccounts(mux, g)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, a.Log, apierr.New(http.StatusNotFound, "not_found", "no such API endpoint"))

@@ -6,6 +6,7 @@ import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { api, ApiError, setCsrf, type Me } from './api';
 import { dictionaries, I18nContext, initialLang, storeLang, useI18n, type I18n, type Lang } from './i18n';
+import { ProjectContext } from './definitions';
 import { navigate, pageOf, usePath, type Page } from './router';
 import { LoginPage, PasswordDialog, SetupPage } from './pages/Auth';
 import { Overview } from './pages/Overview';
@@ -13,6 +14,7 @@ import { TrendsPage } from './pages/Trends';
 import { FunnelPage } from './pages/Funnel';
 import { RetentionPage } from './pages/Retention';
 import { IntegrationPage } from './pages/Integration';
+import { SettingsPage } from './pages/Settings';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; me: Me } | { kind: 'error'; message: string };
 
@@ -83,6 +85,7 @@ export function App() {
       body = (
         <Shell
           me={state.me}
+          onChanged={load}
           onSignOut={async () => {
             await api('POST', '/api/v1/auth/logout');
             setCsrf('');
@@ -100,7 +103,7 @@ export function App() {
   );
 }
 
-function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
+function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; onChanged: () => void }) {
   const { t, lang, setLang } = useI18n();
   const path = usePath();
   const page = pageOf(path);
@@ -128,6 +131,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
       ],
     },
     { key: 'integration', label: t('integration') },
+    { key: 'settings', label: t('settings') },
   ];
   let content;
   if (!current) {
@@ -140,6 +144,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
       funnel: <FunnelPage key={current.id} {...props} />,
       retention: <RetentionPage key={current.id} {...props} />,
       integration: <IntegrationPage key={current.id} {...props} />,
+      settings: <SettingsPage key={current.id} {...props} me={me} onChanged={onChanged} />,
     };
     content = pagesMap[page];
   }
@@ -182,7 +187,9 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
             <Button data-testid="user">{me.user.name || me.user.email}</Button>
           </Dropdown>
         </Layout.Header>
-        <Layout.Content style={{ padding: 16, minWidth: 0 }}>{content}</Layout.Content>
+        <Layout.Content style={{ padding: 16, minWidth: 0 }}>
+          <ProjectContext.Provider value={current?.id}>{content}</ProjectContext.Provider>
+        </Layout.Content>
         <PasswordDialog open={pwOpen} onClose={() => setPwOpen(false)} />
       </Layout>
     </Layout>

@@ -2,9 +2,9 @@
 // is all it needs. The server answers index.html for every non-API path (SPA fallback).
 import { useEffect, useState } from 'react';
 
-export type Page = 'overview' | 'trends' | 'funnel' | 'retention' | 'integration';
+export type Page = 'overview' | 'trends' | 'funnel' | 'retention' | 'integration' | 'settings';
 
-export const pages: Page[] = ['overview', 'trends', 'funnel', 'retention', 'integration'];
+export const pages: Page[] = ['overview', 'trends', 'funnel', 'retention', 'integration', 'settings'];
 
 export function pageOf(path: string): Page {
   const p = path.replace(/^\/+|\/+$/g, '') as Page;

@@ -1,20 +1,72 @@
 // Form pieces shared by the analysis pages: event picker, filters, range and the
 // "computed at" line.
 import { AutoComplete, Button, Input, Select, Space, Typography } from 'antd';
-import { demoEvents, type Filter, type QueryAnswer } from './api';
+import { type Filter, type QueryAnswer } from './api';
+import { useEventDefinitions, usePropertyDefinitions } from './definitions';
 import { useI18n } from './i18n';
 
+// EventPicker offers the project's event names (from the definitions API, highest volume
+// first, with their counts); any other name can be typed.
 export function EventPicker({ value, onChange, testid }: { value: string; onChange: (v: string) => void; testid?: string }) {
-  const opts = demoEvents.filter((e) => !value || e.toLowerCase().includes(value.toLowerCase())).map((e) => ({ value: e }));
+  const { lang } = useI18n();
+  const defs = useEventDefinitions();
+  const opts = defs
+    .filter((e) => !value || e.name.toLowerCase().includes(value.toLowerCase()))
+    .map((e) => ({
+      value: e.name,
+      label: (
+        <span data-testid="event-option" style={{ display: 'flex', justifyContent: 'space-between', gap: 12 }}>
+          <span>{e.name}</span>
+          {e.count >= 0 && <Typography.Text type="secondary" data-testid="event-count">{e.count.toLocaleString(lang)}</Typography.Text>}
+        </span>
+      ),
+    }));
   return (
     <AutoComplete
       value={value}
       options={opts}
       onChange={onChange}
       style={{ minWidth: 200 }}
+      popupMatchSelectWidth={260}
       data-testid={testid}
       placeholder="Order Completed"
     />
+  );
+}
+
+// PropertyPicker offers the top-level property keys seen on the given events; nested keys
+// (context.scene, person.city) and anything else can be typed.
+export function PropertyPicker({
+  events,
+  value,
+  onChange,
+  placeholder,
+  width = 200,
+  testid,
+}: {
+  events: string[];
+  value: string;
+  onChange: (v: string) => void;
+  placeholder?: string;
+  width?: number;
+  testid?: string;
+}) {
+  const defs = usePropertyDefinitions(events);
+  const opts = defs
+    .filter((p) => !value || p.name.toLowerCase().includes(value.toLowerCase()))
+    .map((p) => ({
+      value: p.name,
+      label: (
+        <span style={{ display: 'flex', justifyContent: 'space-between', gap: 12 }}>
+          <span>{p.name}</span>
+          <Typography.Text type="secondary">{p.type}</Typography.Text>
+        </span>
+      ),
+    }));
+  return (
+    <AutoComplete value={value} options={opts} onChange={onChange} style={{ width }} popupMatchSelectWidth={240}>
+      <Input placeholder={placeholder} data-testid={testid} />
+    </AutoComplete>
   );
 }
 
@@ -53,14 +105,14 @@ export function toFilters(rows: FilterRow[]): Filter[] | undefined {
   return out.length ? out : undefined;
 }
 
-export function FiltersEditor({ rows, onChange }: { rows: FilterRow[]; onChange: (r: FilterRow[]) => void }) {
+export function FiltersEditor({ rows, onChange, events = [] }: { rows: FilterRow[]; onChange: (r: FilterRow[]) => void; events?: string[] }) {
   const { t } = useI18n();
   const set = (i: number, p: Partial<FilterRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...p } : r)));
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {rows.map((r, i) => (
         <Space key={i} wrap>
-          <Input placeholder={t('property')} value={r.property} onChange={(e) => set(i, { property: e.target.value })} style={{ width: 180 }} />
+          <PropertyPicker events={events} placeholder={t('property')} value={r.property} onChange={(v) => set(i, { property: v })} width={180} />
           <Select value={r.operator} onChange={(v) => set(i, { operator: v })} style={{ width: 130 }} options={operators.map((o) => ({ value: o, label: o }))} />
           {r.operator !== 'is_set' && r.operator !== 'is_not_set' && (
             <Input placeholder={t('value')} value={r.raw} onChange={(e) => set(i, { raw: e.target.value })} style={{ width: 160 }} />

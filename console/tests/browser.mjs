@@ -4,7 +4,8 @@
 //   node tests/browser.mjs --url http://127.0.0.1:8080 --email owner@shop.cn --password '…'
 //
 // Signs in, opens every page in zh-CN and en at a laptop width, builds a funnel with a
-// breakdown, signs out; fails on any console error, page error, failed request or API
+// breakdown (the event picker offering names and volumes from the definitions API), opens
+// Settings, rotates the write key and finds the new one on Integration, signs out; fails on any console error, page error, failed request or API
 // answer >= 400, and on a page wider than the window.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,8 +59,8 @@ page.on('response', (r) => {
 });
 
 const titles = {
-  'zh-CN': { overview: '运营看板', trends: '事件分析', funnel: '漏斗分析', retention: '留存分析', integration: '接入集成', signIn: '登录', signOut: '退出登录' },
-  en: { overview: 'Overview', trends: 'Trends', funnel: 'Funnel', retention: 'Retention', integration: 'Integration', signIn: 'Sign in', signOut: 'Sign out' },
+  'zh-CN': { overview: '运营看板', trends: '事件分析', funnel: '漏斗分析', retention: '留存分析', integration: '接入集成', settings: '项目设置', signIn: '登录', signOut: '退出登录' },
+  en: { overview: 'Overview', trends: 'Trends', funnel: 'Funnel', retention: 'Retention', integration: 'Integration', settings: 'Settings', signIn: 'Sign in', signOut: 'Sign out' },
 };
 
 async function expectNoError(name) {
@@ -120,6 +121,46 @@ async function checkIntegration(lang) {
   await expectNoError(where);
 }
 
+// checkSettings opens Settings: the project's name and the owner among the members; with
+// rotate, rotates the write key (then finds it on Integration) and the secret key (shown once).
+async function checkSettings(lang, rotate) {
+  where = `${lang} settings`;
+  step(where);
+  await page.locator('[data-testid=nav]').getByText(titles[lang].settings, { exact: true }).click();
+  await page.locator('[data-testid=settings]').waitFor();
+  await page.locator('[data-testid=members] .ant-table-row').first().waitFor();
+  const text = await page.locator('main').innerText();
+  if (!text.includes(titles[lang].settings)) problems.push(`${where}: page lacks its title`);
+  if (!text.includes(args.email)) problems.push(`${where}: the members table lacks ${args.email}`);
+  const name = await page.locator('[data-testid=project-name]').inputValue();
+  if (!name) problems.push(`${where}: no project name`);
+  await expectNoError(where);
+  if (!rotate) return;
+  where = `${lang} rotate keys`;
+  step(where);
+  const old = (await page.locator('[data-testid=settings-write-key]').innerText()).trim();
+  await page.locator('[data-testid=rotate-write]').click();
+  await page.locator('[data-testid=confirm-rotate-write]').click();
+  await page.waitForFunction(
+    (o) => (document.querySelector('[data-testid=settings-write-key]')?.textContent || '').trim() !== o,
+    old,
+  );
+  const fresh = (await page.locator('[data-testid=settings-write-key]').innerText()).trim();
+  if (!/^wk_[0-9a-f]+$/.test(fresh)) problems.push(`${where}: new write key shown as ${JSON.stringify(fresh)}`);
+  await page.locator('[data-testid=rotate-secret]').click();
+  await page.locator('[data-testid=confirm-rotate-secret]').click();
+  const secret = (await page.locator('[data-testid=new-secret-key]').innerText()).trim();
+  if (secret.length < 16) problems.push(`${where}: new secret key shown as ${JSON.stringify(secret)}`);
+  await page.locator('.ant-modal:visible .ant-btn-primary').click();
+  await page.locator('.ant-modal:visible').waitFor({ state: 'hidden' });
+  await page.locator('[data-testid=nav]').getByText(titles[lang].integration, { exact: true }).click();
+  await page.locator('[data-testid=integration]').waitFor();
+  const shown = (await page.locator('[data-testid=write-key]').innerText()).trim();
+  if (shown !== fresh) problems.push(`${where}: Integration shows ${shown}, want the rotated key ${fresh}`);
+  if (shown === old) problems.push(`${where}: Integration still shows the old write key`);
+  await expectNoError(where);
+}
+
 async function buildFunnel(lang) {
   where = `${lang} build funnel`;
   step(where);
@@ -129,9 +170,16 @@ async function buildFunnel(lang) {
   await page.locator('[data-testid=remove-step-2]').click(); // drop Checkout Started
   await page.locator('[data-testid=add-step]').click();
   const inputs = page.locator('[data-testid=funnel] .ant-select-selection-search-input');
+  // The picker's names and volumes come from the definitions API.
+  const defs = await page.evaluate(async () => (await (await fetch('/api/v1/projects/1/definitions/events')).json()).events);
+  const refunded = defs.find((d) => d.name === 'Order Refunded');
+  if (!refunded || !(refunded.count > 0)) problems.push(`${where}: the definitions API lacks Order Refunded: ${JSON.stringify(defs).slice(0, 200)}`);
   await inputs.nth(3).click();
   await page.keyboard.type('Order Ref');
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Order Refunded' }).click();
+  const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'Order Refunded' });
+  const count = Number((await option.locator('[data-testid=event-count]').innerText()).replace(/[^0-9]/g, ''));
+  if (count !== refunded?.count) problems.push(`${where}: the picker shows ${count} Order Refunded, the definitions API ${refunded?.count}`);
+  await option.click();
   await page.locator('[data-testid=breakdown]').fill('context.scene');
   const answered = page.waitForResponse((r) => r.url().endsWith('/query') && r.request().method() === 'POST');
   await page.locator('[data-testid=run]').click();
@@ -199,6 +247,7 @@ try {
     for (const name of ['trends', 'funnel', 'retention']) await visit(lang, name, 'nav');
     for (const name of ['overview', 'trends', 'funnel', 'retention']) await visit(lang, name, 'url');
     await checkIntegration(lang);
+    await checkSettings(lang, lang === 'en');
     await buildFunnel(lang);
     await signOut(lang);
   }

@@ -5,7 +5,7 @@ import { Alert, Button, Card, Form, Input, InputNumber, Select, Space, Table, Ty
 import { rangeFor, runQuery, type FunnelStep, type Membership, type QueryAnswer, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n } from '../i18n';
-import { ComputedAt, EventPicker, FiltersEditor, fmtPct, fmtSeconds, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, fmtPct, fmtSeconds, RangeSelect, toFilters, type FilterRow } from '../widgets';
 
 export function FunnelPage({ project }: { project: Membership }) {
   const { t } = useI18n();
@@ -89,13 +89,13 @@ export function FunnelPage({ project }: { project: Membership }) {
             </Form.Item>
             <Form.Item label={t('breakdown')}>
               <Space.Compact>
-                <Input value={breakdown} onChange={(e) => setBreakdown(e.target.value)} placeholder={t('breakdownHint')} style={{ width: 200 }} data-testid="breakdown" />
+                <PropertyPicker events={steps.slice(0, 1)} value={breakdown} onChange={setBreakdown} placeholder={t('breakdownHint')} testid="breakdown" />
                 <InputNumber min={1} max={50} value={limit} onChange={(v) => setLimit(v ?? 5)} style={{ width: 64 }} />
               </Space.Compact>
             </Form.Item>
           </Space>
           <Form.Item label={t('filters')}>
-            <FiltersEditor rows={filters} onChange={setFilters} />
+            <FiltersEditor rows={filters} onChange={setFilters} events={steps} />
           </Form.Item>
           <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
             {t('run')}

@@ -114,7 +114,7 @@ export function RetentionPage({ project }: { project: Membership }) {
             </Form.Item>
           </Space>
           <Form.Item label={t('filters')}>
-            <FiltersEditor rows={filters} onChange={setFilters} />
+            <FiltersEditor rows={filters} onChange={setFilters} events={[start, ret]} />
           </Form.Item>
           <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
             {t('run')}

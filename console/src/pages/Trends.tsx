@@ -5,7 +5,7 @@ import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Select, Space,
 import { rangeFor, runQuery, type Membership, type QueryAnswer, type Series, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n, type Key } from '../i18n';
-import { ComputedAt, EventPicker, FiltersEditor, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow } from '../widgets';
 
 const maths = ['total', 'dau', 'sum', 'avg', 'min', 'max', 'median', 'p90', 'per_person_avg'];
 const needsProperty = (m?: string) => ['sum', 'avg', 'min', 'max', 'median', 'p90'].includes(m ?? '');
@@ -99,7 +99,7 @@ export function TrendsPage({ project }: { project: Membership }) {
                     options={maths.map((m) => ({ value: m, label: t(('math_' + m) as Key) }))}
                   />
                   {needsProperty(s.math) && (
-                    <Input placeholder={t('property') + ' (total)'} value={s.property ?? ''} style={{ width: 140 }} onChange={(e) => setSeries(series.map((x, j) => (j === i ? { ...x, property: e.target.value } : x)))} />
+                    <PropertyPicker events={[s.event]} placeholder={t('property') + ' (total)'} value={s.property ?? ''} width={140} onChange={(v) => setSeries(series.map((x, j) => (j === i ? { ...x, property: v } : x)))} />
                   )}
                   {series.length > 1 && <Button onClick={() => setSeries(series.filter((_, j) => j !== i))}>{t('remove')}</Button>}
                 </Space>
@@ -121,7 +121,7 @@ export function TrendsPage({ project }: { project: Membership }) {
             </Form.Item>
             <Form.Item label={t('breakdown')}>
               <Space.Compact>
-                <Input value={breakdown} onChange={(e) => setBreakdown(e.target.value)} placeholder={t('breakdownHint')} style={{ width: 200 }} />
+                <PropertyPicker events={series.map((s) => s.event)} value={breakdown} onChange={setBreakdown} placeholder={t('breakdownHint')} />
                 <InputNumber min={1} max={50} value={limit} onChange={(v) => setLimit(v ?? 5)} style={{ width: 64 }} />
               </Space.Compact>
             </Form.Item>
@@ -132,7 +132,7 @@ export function TrendsPage({ project }: { project: Membership }) {
             </Form.Item>
           </Space>
           <Form.Item label={t('filters')}>
-            <FiltersEditor rows={filters} onChange={setFilters} />
+            <FiltersEditor rows={filters} onChange={setFilters} events={series.map((s) => s.event)} />
           </Form.Item>
           <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
             {t('run')}
