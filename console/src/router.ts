@@ -1,6 +1,7 @@
 // A tiny history router: the console has a handful of flat pages, so a path → page map
 // is all it needs. The server answers index.html for every non-API path (SPA fallback).
 import { useEffect, useState } from 'react';
+import type { Spec } from './api';
 
 export type Page = 'overview' | 'trends' | 'funnel' | 'retention' | 'integration' | 'settings';
 
@@ -11,7 +12,27 @@ export function pageOf(path: string): Page {
   return pages.includes(p) ? p : 'overview';
 }
 
+// pending is the spec an overview figure opens its analysis with (openAnalysis); any other
+// navigation drops it, so the pages open with their defaults.
+let pending: Spec | undefined;
+
+export function openAnalysis(path: string, spec?: Spec) {
+  if (location.pathname !== path) history.pushState(null, '', path);
+  pending = spec;
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+// prefill is the spec the page was opened with, if it is of the page's kind, and its range
+// in days when the page's range picker offers it (else the page's default).
+export function prefill(kind: Spec['kind']): { spec: Spec; days?: number } | undefined {
+  if (!pending || pending.kind !== kind) return undefined;
+  const m = /^-(\d+)d$/.exec(pending.date_range.from);
+  const d = m && pending.date_range.to === 'today' ? Number(m[1]) + 1 : 0;
+  return { spec: pending, days: [7, 14, 30, 90].includes(d) ? d : undefined };
+}
+
 export function navigate(path: string) {
+  pending = undefined;
   if (location.pathname !== path) history.pushState(null, '', path);
   window.dispatchEvent(new PopStateEvent('popstate'));
 }

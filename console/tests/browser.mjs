@@ -223,6 +223,44 @@ async function checkFigures(name) {
   if (!(api.orders > 0)) problems.push(`${name}: no orders in the last 7 days (is the demo loaded?)`);
 }
 
+// checkMoreFigures: the active-person, rate and breakdown figures render a number each
+// (rates may be 0.0% but must be a percentage), and the breakdown tables have rows.
+async function checkMoreFigures(name) {
+  for (const k of ['dau', 'wau', 'mau', 'cartAbandon', 'repeatRate', 'couponRate', 'refundRate']) {
+    const text = await page.locator(`[data-testid=kpi-${k}] .ant-statistic-content`).innerText();
+    if (!/[0-9]/.test(text)) problems.push(`${name}: ${k} shows ${JSON.stringify(text)}, no number`);
+  }
+  for (const k of ['wau', 'mau']) {
+    const text = await page.locator(`[data-testid=kpi-${k}] .ant-statistic-content`).innerText();
+    if (!/[1-9]/.test(text)) problems.push(`${name}: ${k} ${JSON.stringify(text)} (is the demo loaded?)`);
+  }
+  const wau = Number((await page.locator('[data-testid=kpi-wau] .ant-statistic-content').innerText()).replace(/[^0-9]/g, ''));
+  const mau = Number((await page.locator('[data-testid=kpi-mau] .ant-statistic-content').innerText()).replace(/[^0-9]/g, ''));
+  if (wau > mau) problems.push(`${name}: WAU ${wau} > MAU ${mau}`);
+  for (const id of ['top-products', 'by-scene']) {
+    const rows = await page.locator(`[data-testid=${id}] .ant-table-tbody tr.ant-table-row`).count();
+    if (rows < 1) problems.push(`${name}: ${id} has no rows`);
+    const text = await page.locator(`[data-testid=${id}] .ant-table-tbody`).innerText();
+    if (!/[1-9]/.test(text)) problems.push(`${name}: ${id} shows no number`);
+  }
+  await expectNoError(name);
+  // Clicking a figure opens its analysis prefilled: cart abandonment is 1 − the conversion
+  // of Product Added → Order Completed.
+  const shownAbandon = (await page.locator('[data-testid=kpi-cartAbandon] .ant-statistic-content').innerText()).trim();
+  const answered = page.waitForResponse((r) => r.url().endsWith('/query') && r.request().method() === 'POST');
+  await page.locator('[data-testid=kpi-cartAbandon]').click();
+  await page.locator('[data-testid=funnel]').waitFor();
+  const body = await (await answered).json();
+  const steps = body.result?.funnel?.steps ?? [];
+  const events = steps.map((s) => s.event);
+  if (JSON.stringify(events) !== JSON.stringify(['Product Added', 'Order Completed'])) problems.push(`${name}: cart abandonment opened the funnel ${JSON.stringify(events)}`);
+  else if (((1 - steps[1].overall_conversion) * 100).toFixed(1) + '%' !== shownAbandon) problems.push(`${name}: cart abandonment shown ${shownAbandon}, the funnel it opens gives ${steps[1].overall_conversion}`);
+  await waitComputed(name + ' cart abandonment funnel');
+  await page.goto(url + '/overview');
+  await page.locator('[data-testid=overview]').waitFor();
+  await waitComputed(name + ' back');
+}
+
 async function signOut(lang) {
   where = `${lang} sign-out`;
   step(where);
@@ -241,6 +279,7 @@ try {
     const visitors = await page.locator('[data-testid=kpi-visitors] .ant-statistic-content').innerText();
     if (!/[1-9]/.test(visitors)) problems.push(`${where}: visitors ${JSON.stringify(visitors)} (is the demo loaded?)`);
     await checkFigures(where);
+    await checkMoreFigures(where);
     await page.locator('[data-testid=range]').click();
     await page.locator('.ant-select-item-option').nth(1).click(); // 30 days
     await waitComputed(where + ' 30 days');

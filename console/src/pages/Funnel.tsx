@@ -5,15 +5,17 @@ import { Alert, Button, Card, Form, Input, InputNumber, Select, Space, Table, Ty
 import { rangeFor, runQuery, type FunnelStep, type Membership, type QueryAnswer, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n } from '../i18n';
+import { prefill } from '../router';
 import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, fmtPct, fmtSeconds, RangeSelect, toFilters, type FilterRow } from '../widgets';
 
 export function FunnelPage({ project }: { project: Membership }) {
   const { t } = useI18n();
-  const [steps, setSteps] = useState<string[]>(['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed']);
-  const [days, setDays] = useState(14);
-  const [window, setWindow] = useState('24h');
-  const [breakdown, setBreakdown] = useState('');
-  const [limit, setLimit] = useState(5);
+  const [init] = useState(() => prefill('funnel')); // opened from an overview figure
+  const [steps, setSteps] = useState<string[]>(init?.spec.steps?.map((s) => s.event) ?? ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed']);
+  const [days, setDays] = useState(init?.days ?? 14);
+  const [window, setWindow] = useState(init?.spec.window ?? '24h');
+  const [breakdown, setBreakdown] = useState(init?.spec.breakdown?.property ?? '');
+  const [limit, setLimit] = useState(init?.spec.breakdown?.limit ?? 5);
   const [filters, setFilters] = useState<FilterRow[]>([]);
   const [answer, setAnswer] = useState<QueryAnswer>();
   const [err, setErr] = useState('');

@@ -1,12 +1,14 @@
 // Overview (运营看板): the shop's key figures for the last 7 or 30 days against the period
-// before, a purchase funnel, new-visitor retention and trend charts. Every figure comes from
+// before, DAU / WAU / MAU, cart abandonment, repeat purchase, coupon redemption and refund
+// rates, a purchase funnel, new-visitor retention, trend charts, top products and a
+// breakdown by scene (definitions: docs/console.md). Every figure comes from
 // the query API (POST /api/v1/projects/{id}/query), so it equals what an analysis shows.
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Card, Col, Row, Space, Statistic, Table, Typography } from 'antd';
 import { rangeFor, runQuery, type Membership, type Cohort, type QueryAnswer, type Spec, type TrendLine } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n } from '../i18n';
-import { navigate } from '../router';
+import { openAnalysis } from '../router';
 import { ComputedAt, fmtNumber, fmtPct, RangeSelect } from '../widgets';
 
 const purchaseSteps = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
@@ -41,9 +43,110 @@ function specs(days: number) {
     periods,
     first_time: true,
   });
+  const two = (a: string, b: string, window: string, r: typeof current, breakdown?: Spec['breakdown']): Spec => ({
+    kind: 'funnel',
+    window,
+    date_range: r,
+    steps: [{ event: a }, { event: b }],
+    ...(breakdown ? { breakdown } : {}),
+  });
+  // Active persons over the last 1 / 7 / 30 days (whatever the range picker says) and the
+  // same number of days before: step 1 of a funnel, so each person counts once.
+  const active = [1, 7, 30].flatMap((n) => {
+    const r = rangeFor(n);
+    return [visit(r.current), visit(r.previous)];
+  });
   // New visitors are the sizes of the first-time cohorts (first-ever App Launched) added up.
-  return [trends, visit(current), visit(previous), pay(current), pay(previous), funnel, retention(current, 7), retention(previous, 1)];
+  return [
+    trends, // 0
+    visit(current), // 1
+    visit(previous), // 2
+    pay(current), // 3
+    pay(previous), // 4
+    funnel, // 5
+    retention(current, 7), // 6
+    retention(previous, 1), // 7
+    ...active, // 8..13: DAU, WAU, MAU, each current then previous
+    two('Product Added', 'Order Completed', '24h', current), // 14 cart abandonment
+    two('Product Added', 'Order Completed', '24h', previous), // 15
+    // 16 repeat purchase: with a window as long as the range, a second order counts only
+    // when it is in the range too (nothing has happened after today). No previous period:
+    // there the second order could fall in the days after it, so the two would not compare.
+    two('Order Completed', 'Order Completed', `${days}d`, current),
+    // 17, 18: coupon receivers (step 1), the denominator of the redemption rate
+    two('Coupon Received', 'Coupon Applied', '30d', current),
+    two('Coupon Received', 'Coupon Applied', '30d', previous),
+    two('Product Viewed', 'Order Completed', '24h', current, { property: 'name', limit: 10 }), // 19 top products
+    two('App Launched', 'Order Completed', '24h', current, { property: 'context.scene', limit: 10 }), // 20 scenes
+    two('Coupon Applied', 'Order Completed', '24h', current), // 21 coupon users (step 1)
+    two('Coupon Applied', 'Order Completed', '24h', previous), // 22
+  ];
 }
+
+// figureSpec is the analysis that produces an overview figure (this period), opened
+// prefilled when the figure is clicked; undefined opens the page with its defaults.
+export function figureSpec(key: string, days: number): Spec | undefined {
+  const r = rangeFor(days).current;
+  const funnel = (a: string, b: string, window: string, range = r): Spec => ({ kind: 'funnel', window, date_range: range, steps: [{ event: a }, { event: b }] });
+  const trends = (series: Spec['series'], formula?: string): Spec => ({ kind: 'trends', interval: 'day', date_range: r, compare: true, series, ...(formula ? { formula } : {}) });
+  switch (key) {
+    case 'visitors':
+    case 'visitToPay':
+      return funnel('App Launched', 'Order Completed', '24h');
+    case 'payers':
+      return funnel('Order Completed', 'Order Refunded', '24h');
+    case 'dau':
+    case 'wau':
+    case 'mau':
+      return funnel('App Launched', 'Order Completed', '24h', rangeFor(key === 'dau' ? 1 : key === 'wau' ? 7 : 30).current);
+    case 'cartAbandon':
+      return funnel('Product Added', 'Order Completed', '24h');
+    case 'repeatRate':
+      return funnel('Order Completed', 'Order Completed', `${days}d`);
+    case 'couponRate':
+      return funnel('Coupon Received', 'Coupon Applied', '30d');
+    case 'purchaseFunnel':
+      return { kind: 'funnel', window: '24h', date_range: r, steps: purchaseSteps.map((event) => ({ event })) };
+    case 'topProducts':
+      return { ...funnel('Product Viewed', 'Order Completed', '24h'), breakdown: { property: 'name', limit: 10 } };
+    case 'byScene':
+      return { ...funnel('App Launched', 'Order Completed', '24h'), breakdown: { property: 'context.scene', limit: 10 } };
+    case 'orders':
+      return trends([{ event: 'Order Completed', math: 'total' }]);
+    case 'gmv':
+      return trends([{ event: 'Order Completed', math: 'sum', property: 'total' }]);
+    case 'aov':
+      return trends([{ event: 'Order Completed', math: 'sum', property: 'total' }, { event: 'Order Completed', math: 'dau' }], 'A / B');
+    case 'refunds':
+      return trends([{ event: 'Order Refunded', math: 'total' }]);
+    case 'refundRate':
+      return trends([{ event: 'Order Refunded', math: 'total' }, { event: 'Order Completed', math: 'total' }], 'A / B');
+  }
+  return undefined;
+}
+
+// The analysis page that produces each overview figure.
+export const sources: Record<string, string> = {
+  visitors: '/funnel',
+  newVisitors: '/retention',
+  orders: '/trends',
+  gmv: '/trends',
+  payers: '/funnel',
+  aov: '/trends',
+  refunds: '/trends',
+  visitToPay: '/funnel',
+  dau: '/funnel',
+  wau: '/funnel',
+  mau: '/funnel',
+  cartAbandon: '/funnel',
+  repeatRate: '/funnel',
+  couponRate: '/funnel',
+  refundRate: '/trends',
+  purchaseFunnel: '/funnel',
+  topProducts: '/funnel',
+  byScene: '/funnel',
+  retentionD: '/retention',
+};
 
 // periodOver reports whether day n after a cohort's first day has ended (browser calendar):
 // a period not over yet counts only what happened so far, so it is shown as "–".
@@ -64,6 +167,20 @@ interface Figures {
   aov: number;
   refunds: number;
   visitToPay: number;
+  dau: number;
+  wau: number;
+  mau: number;
+  cartAbandon: number;
+  repeatRate: number;
+  couponRate: number;
+  refundRate: number;
+}
+
+interface BreakdownRow {
+  value: string;
+  first: number;
+  second: number;
+  conversion: number;
 }
 
 export function Overview({ project }: { project: Membership }) {
@@ -89,10 +206,22 @@ export function Overview({ project }: { project: Membership }) {
     const line = (s: string, cmp: boolean) => lines.find((l) => l.series === s && !!l.compare === cmp && !l.breakdown);
     const steps = (i: number) => answers[i].result.funnel?.steps ?? [];
     const newVisitors = (i: number) => (answers[i].result.retention?.cohorts ?? []).reduce((s, c) => s + c.size, 0);
+    const conv = (i: number) => steps(i)[1]?.overall_conversion ?? 0;
     const make = (cmp: boolean, vi: number, pi: number, ri: number): Figures => {
       const gmv = sum(line('C', cmp));
       const payers = steps(pi)[0]?.persons ?? 0;
+      const orders = sum(line('B', cmp));
+      const k = cmp ? 1 : 0; // the previous period's answer follows the current one
+      const ratio = (a: number, b: number) => (b ? a / b : 0);
+      const hasCart = (steps(14 + k)[0]?.persons ?? 0) > 0;
       return {
+        dau: steps(8 + k)[0]?.persons ?? 0,
+        wau: steps(10 + k)[0]?.persons ?? 0,
+        mau: steps(12 + k)[0]?.persons ?? 0,
+        cartAbandon: hasCart ? 1 - conv(14 + k) : 0,
+        repeatRate: cmp ? NaN : conv(16),
+        couponRate: ratio(steps(21 + k)[0]?.persons ?? 0, steps(17 + k)[0]?.persons ?? 0),
+        refundRate: orders ? sum(line('E', cmp)) / orders : 0,
         visitors: steps(vi)[0]?.persons ?? 0,
         newVisitors: newVisitors(ri),
         orders: sum(line('B', cmp)),
@@ -103,19 +232,69 @@ export function Overview({ project }: { project: Membership }) {
         visitToPay: steps(vi)[1]?.overall_conversion ?? 0,
       };
     };
-    return { cur: make(false, 1, 3, 6), prev: make(true, 2, 4, 7), line };
+    const rows = (i: number): BreakdownRow[] =>
+      (answers[i].result.funnel?.breakdown ?? [])
+        .map((b) => ({ value: b.value, first: b.steps[0]?.persons ?? 0, second: b.steps[1]?.persons ?? 0, conversion: b.steps[1]?.overall_conversion ?? 0 }))
+        .sort((a, b) => b.first - a.first);
+    return {
+      cur: make(false, 1, 3, 6),
+      prev: make(true, 2, 4, 7),
+      line,
+      products: rows(19).filter((r) => r.value !== '$other').slice(0, 10),
+      // the rest of the scenes ($other) last
+      scenes: [...rows(20).filter((r) => r.value !== '$other'), ...rows(20).filter((r) => r.value === '$other')],
+    };
   }, [answers]);
 
   const money = (v: number) => (project.currency === 'CNY' ? '¥' : project.currency + ' ') + fmtNumber(v, lang, 2);
-  const kpis: { key: keyof Figures; title: string; fmt: (v: number) => string; to: string }[] = [
-    { key: 'visitors', title: t('visitors'), fmt: (v) => fmtNumber(v, lang), to: '/trends' },
-    { key: 'newVisitors', title: t('newVisitors'), fmt: (v) => fmtNumber(v, lang), to: '/retention' },
-    { key: 'orders', title: t('orders'), fmt: (v) => fmtNumber(v, lang), to: '/trends' },
-    { key: 'gmv', title: t('gmv'), fmt: money, to: '/trends' },
-    { key: 'payers', title: t('payers'), fmt: (v) => fmtNumber(v, lang), to: '/trends' },
-    { key: 'aov', title: t('aov'), fmt: money, to: '/trends' },
-    { key: 'refunds', title: t('refunds'), fmt: (v) => fmtNumber(v, lang), to: '/trends' },
-    { key: 'visitToPay', title: t('visitToPay'), fmt: fmtPct, to: '/funnel' },
+  const count = (v: number) => fmtNumber(v, lang);
+  // rate figures compare in percentage points, counts and amounts by relative change.
+  const kpis: { key: keyof Figures; title: string; fmt: (v: number) => string; rate?: boolean }[] = [
+    { key: 'visitors', title: t('visitors'), fmt: count },
+    { key: 'newVisitors', title: t('newVisitors'), fmt: count },
+    { key: 'orders', title: t('orders'), fmt: count },
+    { key: 'gmv', title: t('gmv'), fmt: money },
+    { key: 'payers', title: t('payers'), fmt: count },
+    { key: 'aov', title: t('aov'), fmt: money },
+    { key: 'refunds', title: t('refunds'), fmt: count },
+    { key: 'visitToPay', title: t('visitToPay'), fmt: fmtPct, rate: true },
+  ];
+  const kpis2: typeof kpis = [
+    { key: 'dau', title: t('dau'), fmt: count },
+    { key: 'wau', title: t('wau'), fmt: count },
+    { key: 'mau', title: t('mau'), fmt: count },
+    { key: 'cartAbandon', title: t('cartAbandon'), fmt: fmtPct, rate: true },
+    { key: 'repeatRate', title: t('repeatRate'), fmt: fmtPct, rate: true },
+    { key: 'couponRate', title: t('couponRate'), fmt: fmtPct, rate: true },
+    { key: 'refundRate', title: t('refundRate'), fmt: fmtPct, rate: true },
+  ];
+  const kpiCards = (list: typeof kpis) =>
+    list.map((k) => {
+      const cur = figs?.cur[k.key];
+      const p = figs?.prev[k.key];
+      const prev = p === undefined || isNaN(p) ? undefined : p; // NaN: no comparison
+      const delta = cur === undefined || prev === undefined ? undefined : k.rate ? cur - prev : prev ? (cur - prev) / prev : undefined;
+      return (
+        <Col key={k.key} xs={12} md={8} xl={6} xxl={3}>
+          <Card size="small" hoverable onClick={() => openAnalysis(sources[k.key], figureSpec(k.key, days))} data-testid={'kpi-' + k.key} loading={!answers && !err}>
+            <Statistic title={k.title} value={cur === undefined ? '–' : k.fmt(cur)} />
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {t(k.key === 'dau' ? 'prevDay' : 'prevPeriod')} {prev === undefined ? '–' : k.fmt(prev)}
+              {delta !== undefined && (
+                <span style={{ color: delta >= 0 ? '#cf1322' : '#389e0d', marginLeft: 6 }}>
+                  {delta >= 0 ? '▲' : '▼'} {k.rate ? (Math.abs(delta) * 100).toFixed(1) + ' pp' : fmtPct(Math.abs(delta))}
+                </span>
+              )}
+            </Typography.Text>
+          </Card>
+        </Col>
+      );
+    });
+  const breakdownColumns = (first: string, second: string, valueTitle: string) => [
+    { title: valueTitle, dataIndex: 'value', ellipsis: true },
+    { title: first, dataIndex: 'first', align: 'right' as const, render: count },
+    { title: second, dataIndex: 'second', align: 'right' as const, render: count },
+    { title: t('overallConversion'), dataIndex: 'conversion', align: 'right' as const, render: fmtPct },
   ];
 
   const trendChart = (series: { s: string; name: string }[]) => {
@@ -148,28 +327,10 @@ export function Overview({ project }: { project: Membership }) {
           <ComputedAt answers={answers ?? []} />
         </Space>
       </Space>
-      {err && <Alert type="error" message={err} />}
-      <Row gutter={[12, 12]}>
-        {kpis.map((k) => {
-          const cur = figs?.cur[k.key];
-          const prev = figs?.prev[k.key];
-          const delta = cur !== undefined && prev ? (cur - prev) / prev : undefined;
-          return (
-            <Col key={k.key} xs={12} md={8} xl={6} xxl={3}>
-              <Card size="small" hoverable onClick={() => navigate(k.to)} data-testid={'kpi-' + k.key} loading={!answers && !err}>
-                <Statistic title={k.title} value={cur === undefined ? '–' : k.fmt(cur)} />
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {t('prevPeriod')} {prev === undefined ? '–' : k.fmt(prev)}
-                  {delta !== undefined && (
-                    <span style={{ color: delta >= 0 ? '#cf1322' : '#389e0d', marginLeft: 6 }}>
-                      {delta >= 0 ? '▲' : '▼'} {fmtPct(Math.abs(delta))}
-                    </span>
-                  )}
-                </Typography.Text>
-              </Card>
-            </Col>
-          );
-        })}
+      {err && <Alert type="error" message={err} data-testid="error" />}
+      <Row gutter={[12, 12]}>{kpiCards(kpis)}</Row>
+      <Row gutter={[12, 12]} data-testid="kpis-more">
+        {kpiCards(kpis2)}
       </Row>
       <Row gutter={[12, 12]}>
         <Col xs={24} xl={12}>
@@ -193,7 +354,7 @@ export function Overview({ project }: { project: Membership }) {
           </Card>
         </Col>
         <Col xs={24} xl={12}>
-          <Card size="small" title={t('purchaseFunnel')} extra={<a onClick={() => navigate('/funnel')}>{t('viewAnalysis')}</a>}>
+          <Card size="small" title={t('purchaseFunnel')} extra={<a onClick={() => openAnalysis('/funnel', figureSpec('purchaseFunnel', days))}>{t('viewAnalysis')}</a>}>
             <Chart
               height={240}
               option={{
@@ -219,7 +380,7 @@ export function Overview({ project }: { project: Membership }) {
           </Card>
         </Col>
         <Col xs={24} xl={12}>
-          <Card size="small" title={t('retentionD')} extra={<a onClick={() => navigate('/retention')}>{t('viewAnalysis')}</a>}>
+          <Card size="small" title={t('retentionD')} extra={<a onClick={() => openAnalysis('/retention')}>{t('viewAnalysis')}</a>}>
             <Table
               size="small"
               pagination={false}
@@ -237,6 +398,16 @@ export function Overview({ project }: { project: Membership }) {
                 })),
               ]}
             />
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card size="small" title={t('topProducts')} extra={<a onClick={() => openAnalysis('/funnel', figureSpec('topProducts', days))}>{t('viewAnalysis')}</a>} data-testid="top-products">
+            <Table size="small" pagination={false} rowKey="value" loading={!answers && !err} dataSource={figs?.products ?? []} columns={breakdownColumns(t('viewers'), t('payers'), t('product'))} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card size="small" title={t('byScene')} extra={<a onClick={() => openAnalysis('/funnel', figureSpec('byScene', days))}>{t('viewAnalysis')}</a>} data-testid="by-scene">
+            <Table size="small" pagination={false} rowKey="value" loading={!answers && !err} dataSource={figs?.scenes ?? []} columns={breakdownColumns(t('visitors'), t('payers'), t('scene'))} />
           </Card>
         </Col>
       </Row>

@@ -5,6 +5,7 @@ import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Select, Space,
 import { rangeFor, runQuery, type Membership, type QueryAnswer, type Series, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n, type Key } from '../i18n';
+import { prefill } from '../router';
 import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow } from '../widgets';
 
 const maths = ['total', 'dau', 'sum', 'avg', 'min', 'max', 'median', 'p90', 'per_person_avg'];
@@ -13,11 +14,12 @@ const letter = (i: number) => String.fromCharCode(65 + i);
 
 export function TrendsPage({ project }: { project: Membership }) {
   const { t } = useI18n();
-  const [series, setSeries] = useState<Series[]>([{ event: 'App Launched', math: 'dau' }, { event: 'Order Completed', math: 'dau' }]);
-  const [days, setDays] = useState(14);
-  const [interval, setInterval] = useState('day');
-  const [compare, setCompare] = useState(false);
-  const [formula, setFormula] = useState('');
+  const [init] = useState(() => prefill('trends')); // opened from an overview figure
+  const [series, setSeries] = useState<Series[]>(init?.spec.series ?? [{ event: 'App Launched', math: 'dau' }, { event: 'Order Completed', math: 'dau' }]);
+  const [days, setDays] = useState(init?.days ?? 14);
+  const [interval, setInterval] = useState(init?.spec.interval ?? 'day');
+  const [compare, setCompare] = useState(init?.spec.compare ?? false);
+  const [formula, setFormula] = useState(init?.spec.formula ?? '');
   const [breakdown, setBreakdown] = useState('');
   const [limit, setLimit] = useState(5);
   const [filters, setFilters] = useState<FilterRow[]>([]);
