@@ -2,8 +2,9 @@ package importer
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"strconv"
+
+	"github.com/jingyun/jingyun/event"
 )
 
 // Properties are written by hand rather than through encoding/json: key order then follows
@@ -65,18 +66,7 @@ func messageID(parts ...string) string {
 	}
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
-	u := sum[:16]
-	u[6] = u[6]&0x0f | 0x80 // version 8
-	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:36], u[10:16])
-	return string(b[:])
+	var u [16]byte
+	copy(u[:], sum[:16])
+	return event.FormatUUID(&u, 8)
 }
