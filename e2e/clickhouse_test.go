@@ -31,13 +31,13 @@ func TestServeOnClickHouse(t *testing.T) {
 	 {"type":"identify","anonymousId":"dev-1","userId":"m-1","timestamp":"2026-11-01T08:02:00Z"},
 	 {"type":"track","userId":"m-1","event":"Order Completed","timestamp":"2026-11-01T08:03:00Z"},
 	 {"type":"track","anonymousId":"dev-2","event":"Product Viewed","timestamp":"2026-11-01T09:00:00Z"}]}`
-	if status, err := post(s.url+"/v1/batch", p.WriteKey, []byte(body)); err != nil || status != 200 {
+	if status, err := post(s.URL+"/v1/batch", p.WriteKey, []byte(body)); err != nil || status != 200 {
 		t.Fatalf("batch: %d %v", status, err)
 	}
-	s.waitCaughtUp(t, p)
+	s.WaitCaughtUp(t, p)
 	spec := `{"kind":"funnel","window":"24h","date_range":{"from":"2026-11-01","to":"2026-11-01"},
 	  "steps":[{"event":"Product Viewed"},{"event":"Product Added"},{"event":"Order Completed"}]}`
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/projects/%d/query", s.url, p.ID), strings.NewReader(spec))
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/projects/%d/query", s.URL, p.ID), strings.NewReader(spec))
 	req.Header.Set("Authorization", "Bearer "+p.SecretKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -62,7 +62,7 @@ func TestServeOnClickHouse(t *testing.T) {
 	if fmt.Sprint(got) != "[2 1 1]" {
 		t.Fatalf("funnel on clickhouse = %v, want [2 1 1] (the order after login counts for the anonymous viewer)\n%s", got, b)
 	}
-	if !bytes.Contains(s.logs.Bytes(), []byte(`event store (clickhouse)`)) {
-		t.Fatalf("server did not use clickhouse:\n%s", s.logs.String())
+	if !bytes.Contains([]byte(s.Log()), []byte(`event store (clickhouse)`)) {
+		t.Fatalf("server did not use clickhouse:\n%s", s.Log())
 	}
 }

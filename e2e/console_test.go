@@ -61,11 +61,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startServer(t, data)
-	s.waitCaughtUp(t, project{ID: cred.ProjectID, SecretKey: cred.SecretKey})
+	s.WaitCaughtUp(t, project{ID: cred.ProjectID, SecretKey: cred.SecretKey})
 
 	const email, password = "owner@shop.cn", "correct horse 1"
 	body, _ := json.Marshal(map[string]string{"email": email, "password": password, "name": "店主"})
-	resp, err := http.Post(s.url+"/api/v1/setup", "application/json", bytes.NewReader(body))
+	resp, err := http.Post(s.URL+"/api/v1/setup", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,11 +76,11 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "tests/browser.mjs", "--url", s.url, "--email", email, "--password", password, "--chromium", chromium)
+	cmd := exec.CommandContext(ctx, node, "tests/browser.mjs", "--url", s.URL, "--email", email, "--password", password, "--chromium", chromium)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("browser test failed: %v\n%s\nserver log:\n%s", err, out, s.logs.String())
+		t.Fatalf("browser test failed: %v\n%s\nserver log:\n%s", err, out, s.Log())
 	}
 	t.Logf("%s", out)
 }

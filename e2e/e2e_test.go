@@ -2,159 +2,55 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jingyun/jingyun/internal/chtest"
+	"github.com/jingyun/jingyun/internal/testserver"
 	"github.com/jingyun/jingyun/store/duckdb"
 )
 
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "jingyun-e2e")
+	bin, cleanup, err := testserver.Build()
 	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "jingyun")
-	build := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", binary, "github.com/jingyun/jingyun/cmd/jingyun")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot build jingyun:", err)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	binary = bin
 	code := chtest.RunTests(m)
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 
-// cli runs a verb and returns its stdout; it fails the test on a non-zero exit.
-func cli(t *testing.T, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(binary, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("jingyun %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return out
-}
+type (
+	project = testserver.Project
+	server  = testserver.Server
+)
 
-type project struct {
-	ID        uint32 `json:"id"`
-	WriteKey  string `json:"write_key"`
-	SecretKey string `json:"secret_key"`
-}
+// cli runs a verb and returns its stdout; it fails the test on a non-zero exit.
+func cli(t *testing.T, args ...string) []byte { return testserver.CLI(t, binary, args...) }
 
 func createProject(t *testing.T, data string) project {
-	t.Helper()
-	var p project
-	if err := json.Unmarshal(cli(t, "project", "create", "e2e 店", "--data", data, "--timezone", "Asia/Shanghai"), &p); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testserver.CreateProject(t, binary, data, "e2e 店")
 }
 
-type server struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan error
-	logs *bytes.Buffer
-}
-
-var servingRe = regexp.MustCompile(`msg=serving url=(http://\S+)`)
-
+// startServer starts a server on a free loopback port with extra serve flags.
 func startServer(t *testing.T, data string, extra ...string) *server {
-	t.Helper()
-	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, extra...)
-	cmd := exec.Command(binary, args...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, done: make(chan error, 1), logs: &bytes.Buffer{}}
-	urlc := make(chan string, 1)
-	var mu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			mu.Lock()
-			s.logs.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if m := servingRe.FindStringSubmatch(sc.Text()); m != nil {
-				urlc <- m[1]
-			}
-		}
-	}()
-	go func() { s.done <- cmd.Wait() }()
-	select {
-	case s.url = <-urlc:
-	case err := <-s.done:
-		t.Fatalf("server exited at start: %v\n%s", err, s.logs.String())
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("server did not start\n%s", s.logs.String())
-	}
-	t.Cleanup(func() { s.cmd.Process.Kill() })
-	return s
-}
-
-func (s *server) stop(t *testing.T) {
-	t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not stop on SIGTERM")
-	}
-}
-
-func (s *server) kill() {
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	<-s.done
-}
-
-// waitCaughtUp polls the status endpoint until the loader has applied the whole WAL.
-func (s *server) waitCaughtUp(t *testing.T, p project) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/projects/%d/status", s.url, p.ID), nil)
-		req.Header.Set("Authorization", "Bearer "+p.SecretKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			var st struct {
-				CaughtUp bool `json:"caught_up"`
-			}
-			json.NewDecoder(resp.Body).Decode(&st)
-			resp.Body.Close()
-			if st.CaughtUp {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("loader did not catch up")
+	return testserver.Start(t, binary, data, append([]string{"--addr", "127.0.0.1:0"}, extra...)...)
 }
 
 func post(url, key string, body []byte) (int, error) {
@@ -206,7 +102,7 @@ func TestKill9DuringIngest(t *testing.T) {
 			go func(c, base int) {
 				defer wg.Done()
 				for i := base; ctx.Err() == nil; i++ {
-					status, err := post(s.url+"/v1/batch", p.WriteKey, batchBody(c, i, perBatch))
+					status, err := post(s.URL+"/v1/batch", p.WriteKey, batchBody(c, i, perBatch))
 					if err != nil {
 						return // the server is gone: this batch was not acknowledged
 					}
@@ -221,14 +117,14 @@ func TestKill9DuringIngest(t *testing.T) {
 			}(c, seq+c*1_000_000)
 		}
 		time.Sleep(time.Duration(700+round*400) * time.Millisecond)
-		s.kill()
+		s.Kill()
 		cancel()
 		wg.Wait()
 		seq += 10_000
 	}
 	s := startServer(t, data)
-	s.waitCaughtUp(t, p)
-	s.stop(t)
+	s.WaitCaughtUp(t, p)
+	s.Stop(t)
 	if len(acked) < 1000 {
 		t.Fatalf("only %d events acknowledged before the kills: the test proves nothing", len(acked))
 	}

@@ -20,9 +20,9 @@ func TestGoSDKSurvivesServerCrash(t *testing.T) {
 	data := t.TempDir()
 	p := createProject(t, data)
 	s := startServer(t, data, "127.0.0.1:0")
-	addr := strings.TrimPrefix(s.url, "http://")
+	addr := strings.TrimPrefix(s.URL, "http://")
 	c, err := jingyun.New(jingyun.Config{
-		Endpoint: s.url, WriteKey: p.WriteKey, BatchSize: 20, FlushInterval: 50 * time.Millisecond,
+		Endpoint: s.URL, WriteKey: p.WriteKey, BatchSize: 20, FlushInterval: 50 * time.Millisecond,
 		RetryBase: 50 * time.Millisecond, RetryMax: 300 * time.Millisecond, ShutdownTimeout: time.Minute,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Context: map[string]any{"app": map[string]any{"name": "shop-server"}},
@@ -62,17 +62,17 @@ func TestGoSDKSurvivesServerCrash(t *testing.T) {
 		ids = append(ids, fmt.Sprintf("go-%d", i))
 	}
 	time.Sleep(250 * time.Millisecond)
-	s.kill()
+	s.Kill()
 	time.Sleep(700 * time.Millisecond) // down: the client queues and retries
 	down := c.Stats()
 	s = startServer(t, data, addr)
 	wg.Wait()
 	if err := c.Close(); err != nil {
-		t.Fatalf("Close: %v\n%s", err, s.log())
+		t.Fatalf("Close: %v\n%s", err, s.Log())
 	}
 	st := c.Stats()
-	s.waitCaughtUp(t, p)
-	s.stop(t)
+	s.WaitCaughtUp(t, p)
+	s.Stop(t)
 
 	if down.Retries == 0 || down.Queued == 0 {
 		t.Errorf("stats while down %+v: the crash did not make the client queue and retry", down)

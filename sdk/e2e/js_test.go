@@ -46,8 +46,8 @@ func TestMiniProgramSDK(t *testing.T) {
 		MessageIDs []string `json:"messageIds"`
 	}
 	node(t, "test/e2e/miniprogram-run.cjs", s, p, &out)
-	s.waitCaughtUp(t, p)
-	s.stop(t)
+	s.WaitCaughtUp(t, p)
+	s.Stop(t)
 	events, copies := readEvents(t, data, p)
 	checkOnce(t, copies, out.MessageIDs)
 	if len(copies) != len(out.MessageIDs) {
@@ -180,8 +180,8 @@ func TestWebSDKInChromium(t *testing.T) {
 		Errors           []string `json:"errors"`
 	}
 	node(t, "test/e2e/browser-run.mjs", s, p, &out, "CHROMIUM="+chromium)
-	s.waitCaughtUp(t, p)
-	s.stop(t)
+	s.WaitCaughtUp(t, p)
+	s.Stop(t)
 	if len(out.Errors) > 0 {
 		t.Errorf("page errors: %v", out.Errors)
 	}

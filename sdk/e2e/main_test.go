@@ -9,23 +9,20 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jingyun/jingyun/internal/testserver"
 	"github.com/jingyun/jingyun/store/duckdb"
 )
 
@@ -37,134 +34,30 @@ func TestMain(m *testing.M) {
 		fmt.Println("sdk/e2e: builds and runs servers, skipped in -short")
 		os.Exit(0)
 	}
-	dir, err := os.MkdirTemp("", "jingyun-sdk-e2e")
+	bin, cleanup, err := testserver.Build()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "cannot create temp dir:", err)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "jingyun")
-	build := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", binary, "github.com/jingyun/jingyun/cmd/jingyun")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot build jingyun:", err)
-		os.Exit(1)
-	}
+	binary = bin
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 
-type project struct {
-	ID        uint32 `json:"id"`
-	WriteKey  string `json:"write_key"`
-	SecretKey string `json:"secret_key"`
-}
+type (
+	project = testserver.Project
+	server  = testserver.Server
+)
 
 func createProject(t *testing.T, data string) project {
-	t.Helper()
-	out, err := exec.Command(binary, "project", "create", "SDK 测试店", "--data", data).Output()
-	if err != nil {
-		t.Fatalf("cannot create project: %v", err)
-	}
-	var p project
-	if err := json.Unmarshal(out, &p); err != nil {
-		t.Fatalf("cannot decode project: %v\n%s", err, out)
-	}
-	return p
+	return testserver.CreateProject(t, binary, data, "SDK 测试店")
 }
-
-type server struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan error
-	mu   sync.Mutex
-	logs bytes.Buffer
-}
-
-var servingRe = regexp.MustCompile(`msg=serving url=(http://\S+)`)
 
 // startServer starts jingyun serve on addr ("127.0.0.1:0" for any port) and waits until
 // it listens.
 func startServer(t *testing.T, data, addr string) *server {
-	t.Helper()
-	cmd := exec.Command(binary, "serve", "--data", data, "--addr", addr)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("cannot start server: %v", err)
-	}
-	s := &server{cmd: cmd, done: make(chan error, 1)}
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.logs.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
-			if m := servingRe.FindStringSubmatch(sc.Text()); m != nil {
-				urlc <- m[1]
-			}
-		}
-	}()
-	go func() { s.done <- cmd.Wait() }()
-	select {
-	case s.url = <-urlc:
-	case err := <-s.done:
-		t.Fatalf("server exited at start: %v\n%s", err, s.log())
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("server did not start\n%s", s.log())
-	}
-	t.Cleanup(func() { s.cmd.Process.Kill() })
-	return s
-}
-
-func (s *server) log() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.logs.String()
-}
-
-// stop sends SIGTERM and waits for a clean exit.
-func (s *server) stop(t *testing.T) {
-	t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not stop on SIGTERM")
-	}
-}
-
-// kill stops the server with SIGKILL, as a crash would.
-func (s *server) kill() {
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	<-s.done
-}
-
-// waitCaughtUp polls the status endpoint until every acknowledged event is in the store.
-func (s *server) waitCaughtUp(t *testing.T, p project) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/projects/%d/status", s.url, p.ID), nil)
-		req.Header.Set("Authorization", "Bearer "+p.SecretKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			var st struct {
-				CaughtUp bool `json:"caught_up"`
-			}
-			json.NewDecoder(resp.Body).Decode(&st)
-			resp.Body.Close()
-			if st.CaughtUp {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("loader did not catch up\n%s", s.log())
+	return testserver.Start(t, binary, data, "--addr", addr)
 }
 
 // stored is one event as the store holds it, with its person resolved through
@@ -296,11 +189,11 @@ func node(t *testing.T, script string, s *server, p project, out any, env ...str
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Dir = jsDir
-	cmd.Env = append(os.Environ(), append(env, "JY_HOST="+s.url, "JY_WRITE_KEY="+p.WriteKey)...)
+	cmd.Env = append(os.Environ(), append(env, "JY_HOST="+s.URL, "JY_WRITE_KEY="+p.WriteKey)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("node %s: %v\nstdout:\n%s\nstderr:\n%s\nserver:\n%s", script, err, stdout.String(), stderr.String(), s.log())
+		t.Fatalf("node %s: %v\nstdout:\n%s\nstderr:\n%s\nserver:\n%s", script, err, stdout.String(), stderr.String(), s.Log())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), out); err != nil {
