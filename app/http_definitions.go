@@ -5,12 +5,18 @@ import (
 	"strconv"
 
 	"github.com/jingyun/jingyun/apierr"
+	"github.com/jingyun/jingyun/auth"
 	"github.com/jingyun/jingyun/definitions"
 	"github.com/jingyun/jingyun/meta"
 )
 
 // Event and property definitions discovered from the data (package definitions), for the
 // console's pickers and data pages.
+
+func (a *App) registerDefinitions(mux *http.ServeMux, g *auth.Guard) {
+	mux.HandleFunc("GET /api/v1/projects/{project}/definitions/events", g.Project(auth.QueryRead, onProject(a.handleEventDefinitions)))
+	mux.HandleFunc("GET /api/v1/projects/{project}/definitions/properties", g.Project(auth.QueryRead, onProject(a.handlePropertyDefinitions)))
+}
 
 func (a *App) handleEventDefinitions(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
 	evs, err := definitions.Events(r.Context(), a.Events, p.ID)

@@ -58,7 +58,11 @@ type Action string
 const (
 	ProjectRead     Action = "project:read"     // read the project's settings and write key
 	QueryRead       Action = "query:read"       // run analyses, read status and definitions
-	InsightWrite    Action = "insight:write"    // save insights and dashboards (later)
+	InsightWrite    Action = "insight:write"    // save, change and delete insights and dashboards
+	LiveRead        Action = "live:read"        // watch the live event stream
+	PersonsRead     Action = "persons:read"     // search persons, read profiles and timelines
+	DefinitionsEdit Action = "definitions:edit" // edit display names and descriptions (tracking plan)
+	DataImport      Action = "data:import"      // import event files from the console
 	SQLRun          Action = "sql:run"          // the read-only SQL console (later)
 	CampaignSend    Action = "campaign:send"    // send campaigns, issue coupons (later)
 	PersonsDelete   Action = "persons:delete"   // delete a person's data (PIPL / GDPR)
@@ -79,6 +83,10 @@ var permissions = [...]Permission{
 	{ProjectRead, Viewer},
 	{QueryRead, Viewer},
 	{InsightWrite, Analyst},
+	{LiveRead, Viewer},
+	{PersonsRead, Operator},
+	{DefinitionsEdit, Analyst},
+	{DataImport, Admin},
 	{SQLRun, Analyst},
 	{CampaignSend, Operator},
 	{PersonsDelete, Admin},

@@ -9,6 +9,9 @@
 // dist/ is committed. After changing the app run `npm ci && npm run build` here; CI runs
 // scripts/check-dist.sh, which rebuilds into a temporary directory and fails when the
 // committed dist differs.
+//
+// For development, JINGYUN_CONSOLE_DIR names a directory of built files (vite build
+// --outDir) to serve instead of the embedded ones.
 package console
 
 import (
@@ -19,6 +22,7 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"net/http"
+	"os"
 	"path"
 	"strings"
 	"sync"
@@ -41,12 +45,19 @@ type file struct {
 // Handler serves the console. It is safe for concurrent use and reads only the embedded
 // files; register it for "/" so that every more specific API pattern still wins.
 func Handler() http.Handler {
-	return &handler{files: map[string]*file{}}
+	var root fs.FS = dist
+	prefix := "dist/"
+	if dir := os.Getenv("JINGYUN_CONSOLE_DIR"); dir != "" {
+		root, prefix = os.DirFS(dir), ""
+	}
+	return &handler{files: map[string]*file{}, root: root, prefix: prefix}
 }
 
 type handler struct {
-	mu    sync.Mutex
-	files map[string]*file
+	mu     sync.Mutex
+	files  map[string]*file
+	root   fs.FS
+	prefix string
 }
 
 // contentSecurityPolicy allows only the console's own scripts; Ant Design writes its
@@ -125,7 +136,7 @@ func (h *handler) open(name string) *file {
 		return f
 	}
 	var f *file
-	data, err := fs.ReadFile(dist, "dist/"+name)
+	data, err := fs.ReadFile(h.root, h.prefix+name)
 	if err == nil {
 		sum := sha256.Sum256(data)
 		f = &file{data: data, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}

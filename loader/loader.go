@@ -82,6 +82,55 @@ type Loader struct {
 	lastMs atomic.Int64
 	// drained is the WAL's durable end at the last time the loader had applied all of it.
 	drained atomic.Pointer[wal.Position]
+
+	obsMu     sync.RWMutex
+	observers []func(rows []store.Row)
+	gens      sync.Map // uint32 project → *atomic.Uint64
+}
+
+// Observe registers fn to be called after every batch the store accepted, with the rows
+// written (persons resolved), in load order. fn runs on the loader's goroutine while
+// writes are held: it must not block or call back into the loader, and must not modify
+// the rows (it may keep them).
+func (l *Loader) Observe(fn func(rows []store.Row)) {
+	l.obsMu.Lock()
+	l.observers = append(l.observers, fn)
+	l.obsMu.Unlock()
+}
+
+// Generation returns a counter of a project's data changes: it grows whenever events of
+// the project are written or one of its persons is deleted, so a result computed at
+// generation g is current while Generation still returns g. It starts at 0 per process.
+func (l *Loader) Generation(project uint32) uint64 {
+	if v, ok := l.gens.Load(project); ok {
+		return v.(*atomic.Uint64).Load()
+	}
+	return 0
+}
+
+func (l *Loader) bump(project uint32) {
+	v, ok := l.gens.Load(project)
+	if !ok {
+		v, _ = l.gens.LoadOrStore(project, new(atomic.Uint64))
+	}
+	v.(*atomic.Uint64).Add(1)
+}
+
+// applied bumps the generations of the projects in rows and tells the observers.
+func (l *Loader) applied(rows []store.Row) {
+	var last uint32
+	for i := range rows {
+		if p := rows[i].ProjectID; i == 0 || p != last {
+			l.bump(p)
+			last = p
+		}
+	}
+	l.obsMu.RLock()
+	obs := l.observers
+	l.obsMu.RUnlock()
+	for _, fn := range obs {
+		fn(rows)
+	}
 }
 
 // CaughtUp reports whether every record durable in w is applied to the store.
@@ -237,6 +286,9 @@ func (l *Loader) apply(ctx context.Context, events []event.Event, stream string,
 		return err
 	}
 	l.lastMs.Store(time.Since(start).Milliseconds())
+	if len(b.Events) > 0 {
+		l.applied(b.Events)
+	}
 	l.events.Add(int64(len(b.Events)))
 	l.nbatch.Add(1)
 	if stream != "" {
@@ -357,6 +409,7 @@ func (l *Loader) DeletePerson(ctx context.Context, project uint32, distinctID st
 		return rep, false, nil
 	}
 	rep, err = l.st.DeletePerson(ctx, project, p)
+	l.bump(project)
 	if err != nil {
 		return rep, true, err
 	}
@@ -369,6 +422,7 @@ func (l *Loader) DeletePersonID(ctx context.Context, project uint32, person int6
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rep, err := l.st.DeletePerson(ctx, project, person)
+	l.bump(project)
 	if err != nil {
 		return rep, err
 	}

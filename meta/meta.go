@@ -123,6 +123,57 @@ var migrations = []string{
 		PRIMARY KEY (project_id, user_id)
 	);
 	CREATE INDEX members_user ON members (user_id);`,
+	// 3: saved insights and dashboards (see insights.go). spec is the analysis spec as JSON;
+	// a dashboard's items are ordered by position.
+	`CREATE TABLE insights (
+		id INTEGER PRIMARY KEY,
+		project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		name TEXT NOT NULL,
+		description TEXT NOT NULL DEFAULT '',
+		spec TEXT NOT NULL,
+		created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE INDEX insights_project ON insights (project_id);
+	CREATE TABLE dashboards (
+		id INTEGER PRIMARY KEY,
+		project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		name TEXT NOT NULL,
+		description TEXT NOT NULL DEFAULT '',
+		created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE INDEX dashboards_project ON dashboards (project_id);
+	CREATE TABLE dashboard_items (
+		dashboard_id INTEGER NOT NULL REFERENCES dashboards(id) ON DELETE CASCADE,
+		insight_id INTEGER NOT NULL REFERENCES insights(id) ON DELETE CASCADE,
+		position INTEGER NOT NULL,
+		PRIMARY KEY (dashboard_id, insight_id)
+	);
+	CREATE INDEX dashboard_items_insight ON dashboard_items (insight_id);`,
+	// 4: the tracking plan (see tracking.go): display names and descriptions operators give
+	// to the event and property names discovered from the data. Properties are project-wide
+	// and named by their dotted path (e.g. "products.price").
+	`CREATE TABLE event_definitions (
+		project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		name TEXT NOT NULL,
+		display_name TEXT NOT NULL DEFAULT '',
+		description TEXT NOT NULL DEFAULT '',
+		updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (project_id, name)
+	);
+	CREATE TABLE property_definitions (
+		project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		name TEXT NOT NULL,
+		display_name TEXT NOT NULL DEFAULT '',
+		description TEXT NOT NULL DEFAULT '',
+		updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (project_id, name)
+	);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

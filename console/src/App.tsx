@@ -15,6 +15,11 @@ import { FunnelPage } from './pages/Funnel';
 import { RetentionPage } from './pages/Retention';
 import { IntegrationPage } from './pages/Integration';
 import { SettingsPage } from './pages/Settings';
+import { DashboardsPage } from './pages/Dashboards';
+import { LivePage } from './pages/Live';
+import { DefinitionsPage } from './pages/Definitions';
+import { ImportPage } from './pages/Import';
+import { PersonsPage } from './pages/Persons';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; me: Me } | { kind: 'error'; message: string };
 
@@ -120,6 +125,7 @@ function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; on
   const current = me.projects.find((p) => p.id === project);
   const menu = [
     { key: 'overview', label: t('overview') },
+    { key: 'dashboards', label: t('dashboards') },
     {
       key: 'analyses',
       label: t('analyses'),
@@ -130,6 +136,17 @@ function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; on
         { key: 'retention', label: t('retention') },
       ],
     },
+    {
+      key: 'data',
+      label: t('data'),
+      type: 'group' as const,
+      children: [
+        { key: 'live', label: t('live') },
+        { key: 'definitions', label: t('definitions') },
+        { key: 'import', label: t('import') },
+      ],
+    },
+    { key: 'persons', label: t('personsNav') },
     { key: 'integration', label: t('integration') },
     { key: 'settings', label: t('settings') },
   ];
@@ -143,6 +160,11 @@ function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; on
       trends: <TrendsPage key={current.id} {...props} />,
       funnel: <FunnelPage key={current.id} {...props} />,
       retention: <RetentionPage key={current.id} {...props} />,
+      dashboards: <DashboardsPage key={current.id} {...props} me={me} />,
+      live: <LivePage key={current.id} {...props} />,
+      definitions: <DefinitionsPage key={current.id} {...props} me={me} />,
+      import: <ImportPage key={current.id} {...props} me={me} />,
+      persons: <PersonsPage key={current.id} {...props} me={me} />,
       integration: <IntegrationPage key={current.id} {...props} />,
       settings: <SettingsPage key={current.id} {...props} me={me} onChanged={onChanged} />,
     };

@@ -11,6 +11,12 @@ const zh = {
   trends: '事件分析',
   funnel: '漏斗分析',
   retention: '留存分析',
+  dashboards: '数据看板',
+  data: '数据管理',
+  live: '实时事件',
+  definitions: '元数据',
+  import: '数据导入',
+  personsNav: '用户',
   signIn: '登录',
   signOut: '退出登录',
   setupTitle: '首次使用：创建所有者账号',
@@ -166,6 +172,12 @@ const en: typeof zh = {
   trends: 'Trends',
   funnel: 'Funnel',
   retention: 'Retention',
+  dashboards: 'Dashboards',
+  data: 'Data',
+  live: 'Live events',
+  definitions: 'Definitions',
+  import: 'Import',
+  personsNav: 'Persons',
   signIn: 'Sign in',
   signOut: 'Sign out',
   setupTitle: 'First run: create the owner',
@@ -345,3 +357,9 @@ export const I18nContext = createContext<I18n>({
 });
 
 export const useI18n = () => useContext(I18nContext);
+
+// useStrings picks a page's own strings for the current language. New pages keep their
+// strings next to their code (one object per language, same keys) rather than here.
+export function useStrings<T extends Record<string, string>>(d: { 'zh-CN': T; en: T }): T {
+  return d[useI18n().lang];
+}

@@ -3,13 +3,43 @@
 import { useEffect, useState } from 'react';
 import type { Spec } from './api';
 
-export type Page = 'overview' | 'trends' | 'funnel' | 'retention' | 'integration' | 'settings';
+export type Page =
+  | 'overview'
+  | 'dashboards'
+  | 'trends'
+  | 'funnel'
+  | 'retention'
+  | 'live'
+  | 'definitions'
+  | 'import'
+  | 'persons'
+  | 'integration'
+  | 'settings';
 
-export const pages: Page[] = ['overview', 'trends', 'funnel', 'retention', 'integration', 'settings'];
+export const pages: Page[] = [
+  'overview',
+  'dashboards',
+  'trends',
+  'funnel',
+  'retention',
+  'live',
+  'definitions',
+  'import',
+  'persons',
+  'integration',
+  'settings',
+];
 
+// pageOf is the page of a path: its first segment (/dashboards/3 → dashboards).
 export function pageOf(path: string): Page {
-  const p = path.replace(/^\/+|\/+$/g, '') as Page;
+  const p = path.replace(/^\/+|\/+$/g, '').split('/')[0] as Page;
   return pages.includes(p) ? p : 'overview';
+}
+
+// pathRest is what follows the page in a path, decoded (/persons/u%2F1 → "u/1"; /persons → "").
+export function pathRest(path: string): string {
+  const parts = path.replace(/^\/+|\/+$/g, '').split('/');
+  return parts.length > 1 ? decodeURIComponent(parts.slice(1).join('/')) : '';
 }
 
 // pending is the spec an overview figure opens its analysis with (openAnalysis); any other

@@ -7,7 +7,11 @@
 // breakdown (the event picker offering names and volumes from the definitions API), opens
 // Settings, rotates the write key and finds the new one on Integration, signs out; fails on any console error, page error, failed request or API
 // answer >= 400, and on a page wider than the window.
-import { mkdtempSync, rmSync } from 'node:fs';
+//
+// Each file in tests/features/ adds checks of one console area: its default export is
+// `async (h, lang) => {}`, run once per language while signed in as the owner, with h the
+// harness below (page, url, args, problems, step, setWhere, expectNoError, waitComputed, nav).
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -261,6 +265,33 @@ async function checkMoreFigures(name) {
   await waitComputed(name + ' back');
 }
 
+// nav clicks a menu entry by its label and waits for the page's data-testid.
+async function nav(label, testid) {
+  await page.locator('[data-testid=nav]').getByText(label, { exact: true }).click();
+  await page.locator(`[data-testid=${testid}]`).waitFor();
+}
+
+const harness = {
+  page,
+  url,
+  args,
+  problems,
+  step,
+  setWhere: (w) => {
+    where = w;
+    step(w);
+  },
+  expectNoError,
+  waitComputed,
+  nav,
+};
+
+const featureDir = new URL('./features/', import.meta.url);
+const features = [];
+for (const f of readdirSync(featureDir).filter((f) => f.endsWith('.mjs')).sort()) {
+  features.push([f, (await import(new URL(f, featureDir).href)).default]);
+}
+
 async function signOut(lang) {
   where = `${lang} sign-out`;
   step(where);
@@ -288,6 +319,10 @@ try {
     await checkIntegration(lang);
     await checkSettings(lang, lang === 'en');
     await buildFunnel(lang);
+    for (const [name, run] of features) {
+      where = `${lang} ${name}`;
+      await run(harness, lang);
+    }
     await signOut(lang);
   }
   // Change the password in the dialog, then sign in with the new one.
