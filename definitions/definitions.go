@@ -2,6 +2,13 @@
 // for the console's pickers and data pages (the tracking plan, read side). It uses only plain
 // SQL that DuckDB and ClickHouse 18.16 both run, and parses property JSON in Go, so both
 // stores give the same answers.
+//
+// Property paths are named as the analysis specs of package query address them ("price",
+// "context.scene"), nested ones by joining keys with dots ("products.price",
+// "context.page.path"), and say whether the query compiler can read them (Queryable: today
+// only top-level keys of properties and context holding scalars). Display names and
+// descriptions (the tracking plan, write side) live in package meta; this package must not
+// write anything.
 package definitions
 
 import (
@@ -10,8 +17,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/jingyun/jingyun/query"
 	"github.com/jingyun/jingyun/store"
 )
 
@@ -65,69 +75,300 @@ WHERE project_id = ? GROUP BY event ORDER BY n DESC, event LIMIT %d`, MaxEvents)
 	return out, nil
 }
 
-// Property is a top-level property key seen on an event. Count is the number of sampled
-// events that have it; Type is "number", "string", "bool", "object", "array" or "null" (the
-// most frequent JSON type among them); Example is the value of the latest event that has it.
+// MaxDepth bounds how deep Properties looks into objects and arrays of objects: a path has at
+// most MaxDepth keys ("products.price" has 2, "context.page.path" 2 below context).
+const MaxDepth = 4
+
+// MaxArrayItems bounds how many elements of one array Properties looks into.
+const MaxArrayItems = 50
+
+// Sources of a property: the event's properties object or its context object.
+const (
+	SourceProperties = "properties"
+	SourceContext    = "context"
+)
+
+// Property is a property path seen on an event, named as the analysis specs address it
+// (package query): a key of the event's properties by itself ("price", or "properties.KEY"
+// when the bare key would mean something else, such as "event"), a key of its context as
+// "context.KEY". Deeper paths join their keys with dots ("products.price" for the price of
+// the objects in the products array, "context.page.path"); the elements of an array share
+// the array's path.
+//
+// Count is the number of sampled events that have the path; Type is "number", "string",
+// "bool", "object", "array" or "null" (the most frequent JSON type among them); Example is
+// the value of the latest event that has it (of the first array element that has it).
+// Depth is the number of keys in the path below its source. Queryable reports whether the
+// analyses can filter and break down by Name: the query compiler reads only top-level keys
+// holding a string, a number or a boolean, and no key with quotes, backslashes or control
+// characters.
 type Property struct {
-	Name    string          `json:"name"`
-	Type    string          `json:"type"`
-	Count   int64           `json:"count"`
-	Example json.RawMessage `json:"example"`
+	Name      string          `json:"name"`
+	Type      string          `json:"type"`
+	Count     int64           `json:"count"`
+	Example   json.RawMessage `json:"example"`
+	Source    string          `json:"source"`
+	Depth     int             `json:"depth"`
+	Queryable bool            `json:"queryable"`
 }
 
-// Properties lists the top-level property keys of the latest sample events named event
-// (DefaultSample when sample <= 0), most frequent first (then by name), at most
+// Properties lists the property paths (of properties and context, nested ones included) of
+// the latest sample events named event (DefaultSample when sample <= 0): the event's own
+// properties before context, each most frequent first (then by name), at most
 // MaxProperties. It also returns how many events were sampled.
 func Properties(ctx context.Context, s store.EventStore, project uint32, event string, sample int) ([]Property, int64, error) {
 	if sample <= 0 {
 		sample = DefaultSample
 	}
-	type acc struct {
-		count   int64
-		types   map[string]int64
-		example json.RawMessage
-	}
-	seen := map[string]*acc{}
-	var n int64
-	err := s.Query(ctx, fmt.Sprintf(`SELECT properties FROM events WHERE project_id = ? AND event = ?
+	c := newCollector()
+	err := s.Query(ctx, fmt.Sprintf(`SELECT properties, context FROM events WHERE project_id = ? AND event = ?
 ORDER BY ts DESC LIMIT %d`, sample), []any{int64(project), event}, func(row []any) error {
-		raw, _ := row[0].(string)
-		n++
-		var obj map[string]json.RawMessage
-		if json.Unmarshal([]byte(raw), &obj) != nil {
-			return nil // not an object: nothing to learn
-		}
-		for k, v := range obj {
-			a := seen[k]
-			if a == nil {
-				if len(seen) >= MaxProperties*4 {
-					continue
-				}
-				a = &acc{types: map[string]int64{}, example: append(json.RawMessage(nil), v...)}
-				seen[k] = a
-			}
-			a.count++
-			a.types[jsonType(v)]++
-		}
+		props, _ := row[0].(string)
+		cx, _ := row[1].(string)
+		c.row(props, cx)
 		return nil
 	})
 	if err != nil {
+		return nil, 0, fmt.Errorf("cannot read properties of %q: %w", event, err)
+	}
+	return c.list(), c.rows, nil
+}
+
+// ProjectProperty is a property path seen anywhere in a project: Count is the number of
+// sampled events that have it, over all the Events it was seen on (at most MaxEventNames
+// of them listed, highest volume first).
+type ProjectProperty struct {
+	Property
+	Events []string `json:"events"`
+}
+
+// MaxEventNames bounds ProjectProperty.Events.
+const MaxEventNames = 50
+
+// MaxScannedEvents bounds how many event names (the highest-volume ones) AllProperties reads.
+const MaxScannedEvents = 200
+
+// DefaultSamplePerEvent is how many of each event's latest rows AllProperties reads.
+const DefaultSamplePerEvent = 1000
+
+// AllProperties lists the property paths of a whole project: for each of its event names
+// (the MaxScannedEvents highest-volume ones) it reads the latest perEvent events
+// (DefaultSamplePerEvent when perEvent <= 0) and merges what Properties would find. The
+// list is ordered like Properties' and bounded by MaxProperties; it also returns how many
+// events were sampled in all.
+func AllProperties(ctx context.Context, s store.EventStore, project uint32, perEvent int) ([]ProjectProperty, int64, error) {
+	if perEvent <= 0 {
+		perEvent = DefaultSamplePerEvent
+	}
+	evs, err := Events(ctx, s, project)
+	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]Property, 0, len(seen))
-	for k, a := range seen {
-		out = append(out, Property{Name: k, Type: topType(a.types), Count: a.count, Example: a.example})
+	if len(evs) > MaxScannedEvents {
+		evs = evs[:MaxScannedEvents]
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
+	type merged struct {
+		p      Property
+		types  map[string]int64
+		events []string
+	}
+	all := map[pathKey]*merged{}
+	var total int64
+	for _, e := range evs {
+		c := newCollector()
+		err := s.Query(ctx, fmt.Sprintf(`SELECT properties, context FROM events WHERE project_id = ? AND event = ?
+ORDER BY ts DESC LIMIT %d`, perEvent), []any{int64(project), e.Name}, func(row []any) error {
+			props, _ := row[0].(string)
+			cx, _ := row[1].(string)
+			c.row(props, cx)
+			return nil
+		})
+		if err != nil {
+			return nil, 0, fmt.Errorf("cannot read properties of %q: %w", e.Name, err)
 		}
-		return out[i].Name < out[j].Name
-	})
+		total += c.rows
+		for k, a := range c.seen {
+			m := all[k]
+			if m == nil {
+				if len(all) >= maxTracked {
+					continue
+				}
+				m = &merged{p: Property{Name: a.name, Source: k.source, Depth: a.depth, Example: a.example}, types: map[string]int64{}}
+				all[k] = m
+			}
+			m.p.Count += a.count
+			for t, n := range a.types {
+				m.types[t] += n
+			}
+			if len(m.events) < MaxEventNames {
+				m.events = append(m.events, e.Name)
+			}
+		}
+	}
+	out := make([]ProjectProperty, 0, len(all))
+	for _, m := range all {
+		m.p.Type = topType(m.types)
+		m.p.Queryable = queryable(m.p.Depth, m.p.Type, m.p.Name, m.p.Source)
+		out = append(out, ProjectProperty{Property: m.p, Events: m.events})
+	}
+	sort.Slice(out, func(i, j int) bool { return less(&out[i].Property, &out[j].Property) })
 	if len(out) > MaxProperties {
 		out = out[:MaxProperties]
 	}
-	return out, n, nil
+	return out, total, nil
+}
+
+// maxTracked bounds the distinct paths a collector keeps before it stops adding new ones.
+const maxTracked = MaxProperties * 4
+
+// pathKey identifies a path: its source and its keys joined by NUL (keys may hold dots).
+type pathKey struct {
+	source string
+	keys   string
+}
+
+type acc struct {
+	name    string
+	depth   int
+	count   int64
+	types   map[string]int64
+	example json.RawMessage
+	lastRow int64 // the row that last counted, so an array's elements count once per event
+}
+
+// collector accumulates the paths of sampled rows.
+type collector struct {
+	seen map[pathKey]*acc
+	rows int64
+}
+
+func newCollector() *collector { return &collector{seen: map[pathKey]*acc{}} }
+
+func (c *collector) row(props, cx string) {
+	c.rows++
+	c.walk(SourceProperties, nil, json.RawMessage(props), 0)
+	c.walk(SourceContext, nil, json.RawMessage(cx), 0)
+}
+
+// walk records the keys of the object v found at path keys.
+func (c *collector) walk(source string, keys []string, v json.RawMessage, depth int) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(v, &obj) != nil {
+		return // not an object: nothing to learn
+	}
+	for k, x := range obj {
+		if k == "" {
+			continue
+		}
+		path := append(keys[:len(keys):len(keys)], k)
+		c.add(source, path, x)
+		if depth+1 >= MaxDepth {
+			continue
+		}
+		switch jsonType(x) {
+		case "object":
+			c.walk(source, path, x, depth+1)
+		case "array":
+			var items []json.RawMessage
+			if json.Unmarshal(x, &items) != nil {
+				continue
+			}
+			for i, it := range items {
+				if i >= MaxArrayItems {
+					break
+				}
+				if jsonType(it) == "object" {
+					c.walk(source, path, it, depth+1)
+				}
+			}
+		}
+	}
+}
+
+func (c *collector) add(source string, path []string, v json.RawMessage) {
+	k := pathKey{source, strings.Join(path, "\x00")}
+	a := c.seen[k]
+	if a == nil {
+		if len(c.seen) >= maxTracked {
+			return
+		}
+		a = &acc{name: pathName(source, path), depth: len(path), types: map[string]int64{},
+			example: append(json.RawMessage(nil), v...)}
+		c.seen[k] = a
+	}
+	if a.lastRow != c.rows {
+		a.lastRow = c.rows
+		a.count++
+		a.types[jsonType(v)]++
+	}
+}
+
+func (c *collector) list() []Property {
+	out := make([]Property, 0, len(c.seen))
+	for k, a := range c.seen {
+		t := topType(a.types)
+		out = append(out, Property{Name: a.name, Type: t, Count: a.count, Example: a.example, Source: k.source,
+			Depth: a.depth, Queryable: queryable(a.depth, t, a.name, k.source)})
+	}
+	sort.Slice(out, func(i, j int) bool { return less(&out[i], &out[j]) })
+	if len(out) > MaxProperties {
+		out = out[:MaxProperties]
+	}
+	return out
+}
+
+// less orders properties before context, then by count (highest first), name and depth.
+func less(a, b *Property) bool {
+	if a.Source != b.Source {
+		return a.Source == SourceProperties
+	}
+	if a.Count != b.Count {
+		return a.Count > b.Count
+	}
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.Depth < b.Depth
+}
+
+// columns are the event columns a bare property name means in a spec (package query).
+var columns = map[string]bool{"event": true, "distinct_id": true, "type": true}
+
+// pathName names a path as package query reads property names.
+func pathName(source string, path []string) string {
+	name := strings.Join(path, ".")
+	if source == SourceContext {
+		return "context." + name
+	}
+	if columns[name] || strings.HasPrefix(name, "properties.") || strings.HasPrefix(name, "context.") ||
+		strings.HasPrefix(name, "person.") {
+		return "properties." + name
+	}
+	return name
+}
+
+// queryable reports whether package query can filter and break down by the path: one
+// top-level key holding a scalar, of at most query.MaxNameBytes, without quotes,
+// backslashes or control characters.
+func queryable(depth int, typ, name, source string) bool {
+	if depth != 1 || (typ != "string" && typ != "number" && typ != "bool") {
+		return false
+	}
+	key := name
+	if source == SourceContext {
+		key = strings.TrimPrefix(name, "context.")
+	} else if k, ok := strings.CutPrefix(name, "properties."); ok {
+		key = k
+	}
+	if key == "" || len(key) > query.MaxNameBytes || !utf8.ValidString(key) {
+		return false
+	}
+	for _, r := range key {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonType(v json.RawMessage) string {
