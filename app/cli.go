@@ -545,7 +545,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	clients := f.Int("clients", 8, "concurrent HTTP clients")
 	batch := f.Int("batch", 500, "events per /v1/batch request")
 	runs := f.Int("runs", 5, "timed runs per query (after one warm-up)")
-	skip := f.String("skip", "", "sections to leave out: ingest, analyses")
+	skip := f.String("skip", "", "sections to leave out: ingest, analyses, overview")
 	if _, err := f.parse(env, args); err != nil {
 		return err
 	}
@@ -568,13 +568,17 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %w", filepath.Dir(*out), err)
 	}
-	fh, err := os.Create(*out)
-	if err != nil {
+	var b strings.Builder
+	if err := rep.WriteMarkdown(&b); err != nil {
 		return fmt.Errorf("cannot write results: %w", err)
 	}
-	defer fh.Close()
-	if err := rep.WriteMarkdown(fh); err != nil {
+	text := b.String()
+	if old, err := os.ReadFile(*out); err == nil && len(o.Skip) > 0 {
+		text = bench.MergeMarkdown(text, string(old)) // keep the sections this run skipped
+	}
+	if err := os.WriteFile(*out, []byte(text), 0o644); err != nil {
 		return fmt.Errorf("cannot write results: %w", err)
 	}
-	return rep.WriteMarkdown(env.stdout)
+	_, err = io.WriteString(env.stdout, text)
+	return err
 }

@@ -2,7 +2,8 @@
 // bench/RESULTS.md: HTTP ingestion with the durability guarantee on (a real `jingyun serve`
 // process, fsync on), and the 4-step funnel and weekly retention over demo shops of 1M and
 // 10M events on DuckDB, on ClickHouse 18.16 loaded with the same events, and ClickHouse's own
-// windowFunnel and retention functions as the peer. It owns no domain logic: it drives the
+// windowFunnel and retention functions as the peer; and the server time of the console's
+// overview page on the default demo shop, DuckDB against the ClickHouse store. It owns no domain logic: it drives the
 // packages and processes the product ships.
 package bench
 
@@ -34,7 +35,7 @@ type Options struct {
 	Runs int
 	// ClickHouseServer is the clickhouse-server binary ("" finds the Debian package's).
 	ClickHouseServer string
-	// Skip names sections to leave out: "ingest", "analyses".
+	// Skip names sections to leave out: "ingest", "analyses", "overview".
 	Skip []string
 	Log  *slog.Logger
 }
@@ -78,6 +79,7 @@ type Report struct {
 	Machine  Machine
 	Ingest   *IngestResult
 	Analyses []AnalysisResult
+	Overview *OverviewResult
 	Command  string
 }
 
@@ -102,6 +104,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			r.Analyses = append(r.Analyses, *res)
 		}
+	}
+	if !o.skip("overview") {
+		o.Log.Info("bench: the console's overview on the default demo shop")
+		res, err := benchOverview(ctx, &o)
+		if err != nil {
+			return nil, err
+		}
+		r.Overview = res
 	}
 	return r, nil
 }

@@ -48,3 +48,22 @@ func TestMarkdownStatesBarsAndRatios(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeMarkdownKeepsSkippedSections(t *testing.T) {
+	old := "# Benchmark results\n\nWritten by `jingyun bench` on 2026-11-23 10:27 UTC. Reproduce.\n\n## Machine\n\nold machine\n\n## Ingestion over HTTP, durable\n\n| a | 1 |\n\n## Console overview, server time\n\nold overview\n"
+	fresh := "# Benchmark results\n\nWritten by `jingyun bench` on 2026-11-24 09:00 UTC.\n\n## Machine\n\nnew machine\n\n## Console overview, server time\n\nnew overview\n"
+	got := MergeMarkdown(fresh, old)
+	for _, want := range []string{"new machine", "new overview", "## Ingestion over HTTP, durable\n\n_Kept from the run of 2026-11-23 10:27 UTC", "| a | 1 |"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("merged report lacks %q:\n%s", want, got)
+		}
+	}
+	for _, bad := range []string{"old machine", "old overview"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("merged report keeps %q:\n%s", bad, got)
+		}
+	}
+	if again := MergeMarkdown(fresh, got); strings.Count(again, "_Kept from") != 1 {
+		t.Errorf("merging twice marks a section twice:\n%s", again)
+	}
+}

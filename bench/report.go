@@ -45,6 +45,17 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if ov := r.Overview; ov != nil {
+		fmt.Fprintf(&b, "## Console overview, server time\n\n")
+		fmt.Fprintf(&b, "The default demo shop (`jingyun serve --demo`: %s events, %s persons, 60 days). Every query the overview page sends for its range (console/overview-specs.json, written from console/src/overviewSpecs.ts), run %d at a time as a browser sends them, without the result cache (a first visit; later visits within the same data generation are served from the cache). The peer is the same page on the ClickHouse %s store, loaded with the same events. Best of several runs after a warm-up (median in brackets). The bar: the page's queries answer in under 1 s on the default demo.\n\n",
+			count(ov.Events), count(ov.Persons), OverviewConcurrency, ov.ClickHouseVer)
+		fmt.Fprintf(&b, "| range | queries | Jingyun · DuckDB | Jingyun · ClickHouse | ratio | bar < 1 s | slowest query (DuckDB) |\n|---|---|---|---|---|---|---|\n")
+		for _, d := range overviewRanges {
+			fmt.Fprintf(&b, "| %d days | %d | %s | %s | **%.2f** | %s | %s |\n", d, ov.Queries[d], t(ov.DuckDB[d]), t(ov.ClickHouse[d]),
+				ratio(ov.DuckDB[d], ov.ClickHouse[d]), pass(ov.DuckDB[d].Best < time.Second), ov.Slowest[d])
+		}
+		fmt.Fprintf(&b, "\nBoth stores give the same results for every query: %s.\n\n", yes(ov.Agree))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -82,4 +93,42 @@ func count(n int64) string {
 		return fmt.Sprintf("%.0fk", float64(n)/1e3)
 	}
 	return fmt.Sprint(n)
+}
+
+// MergeMarkdown returns fresh (a report of a run that skipped sections) with the sections
+// of old (the previous results file) that fresh lacks appended, each marked as kept from
+// the earlier run, so that `--skip` refreshes some figures without dropping the others.
+func MergeMarkdown(fresh, old string) string {
+	sections := func(s string) (heads []string, body map[string]string) {
+		body = map[string]string{}
+		parts := strings.Split("\n"+s, "\n## ")
+		for _, p := range parts[1:] {
+			head, _, _ := strings.Cut(p, "\n")
+			heads = append(heads, head)
+			body[head] = "## " + strings.TrimRight(p, "\n") + "\n"
+		}
+		return heads, body
+	}
+	_, have := sections(fresh)
+	heads, prev := sections(old)
+	when := ""
+	if i := strings.Index(old, "Written by `jingyun bench` on "); i >= 0 {
+		rest := old[i+len("Written by `jingyun bench` on "):]
+		if j := strings.Index(rest, "."); j > 0 {
+			when = " of " + rest[:j]
+		}
+	}
+	out := strings.TrimRight(fresh, "\n") + "\n"
+	for _, h := range heads {
+		if _, ok := have[h]; ok || h == "Machine" {
+			continue
+		}
+		body := prev[h]
+		if !strings.Contains(body, "_Kept from") {
+			head, rest, _ := strings.Cut(body, "\n")
+			body = head + "\n\n_Kept from the run" + when + " (this run skipped the section)._\n" + rest
+		}
+		out += "\n" + body
+	}
+	return out
 }

@@ -34,6 +34,15 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
+//go:embed overview-specs.json
+var overviewSpecs []byte
+
+// OverviewSpecs returns the overview page's analysis specs as JSON, an object keyed by the
+// range in days ("7", "30") whose values are the arrays of specs the page sends at once
+// (written from src/overviewSpecs.ts by scripts/overview-specs.mjs). The benchmark times
+// them; callers must not modify the returned bytes.
+func OverviewSpecs() []byte { return overviewSpecs }
+
 // file is one built file with its strong ETag and, for text worth compressing, a gzip
 // copy: all computed once, on first request.
 type file struct {

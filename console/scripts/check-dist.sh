@@ -15,3 +15,4 @@ if ! diff -r dist "$tmp/dist" >"$tmp/diff.txt" 2>&1; then
 	exit 1
 fi
 echo "console/dist is up to date"
+node scripts/overview-specs.mjs --check

@@ -1,87 +1,18 @@
 // Overview (运营看板): the shop's key figures for the last 7 or 30 days against the period
 // before, DAU / WAU / MAU, cart abandonment, repeat purchase, coupon redemption and refund
-// rates, a purchase funnel, new-visitor retention, trend charts, top products and a
-// breakdown by scene (definitions: docs/console.md). Every figure comes from
+// rates, a purchase funnel, new-visitor retention, trend charts, top products and
+// breakdowns by scene and channel (definitions: docs/console.md). The queries are in
+// ../overviewSpecs.ts. Every figure comes from
 // the query API (POST /api/v1/projects/{id}/query), so it equals what an analysis shows.
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Card, Col, Row, Space, Statistic, Table, Typography } from 'antd';
 import { rangeFor, runQuery, type Membership, type Cohort, type QueryAnswer, type Spec, type TrendLine } from '../api';
+import { overviewSpecs as specs, purchaseSteps } from '../overviewSpecs';
+import { channelName, sceneName } from '../scenes';
 import { Chart, palette } from '../Chart';
 import { useI18n } from '../i18n';
 import { openAnalysis } from '../router';
 import { ComputedAt, fmtNumber, fmtPct, RangeSelect } from '../widgets';
-
-const purchaseSteps = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
-
-// specs builds the overview's queries. Unique persons over a whole range are the first
-// step of a funnel (a trends "dau" line counts per day, and days do not add up to persons).
-function specs(days: number) {
-  const { current, previous } = rangeFor(days);
-  const trends: Spec = {
-    kind: 'trends',
-    interval: 'day',
-    date_range: current,
-    compare: true,
-    series: [
-      { event: 'App Launched', math: 'dau' },
-      { event: 'Order Completed', math: 'total' },
-      { event: 'Order Completed', math: 'sum', property: 'total' },
-      { event: 'Order Completed', math: 'dau' },
-      { event: 'Order Refunded', math: 'total' },
-    ],
-    formula: 'C / D',
-  };
-  const visit = (r: typeof current): Spec => ({ kind: 'funnel', window: '24h', date_range: r, steps: [{ event: 'App Launched' }, { event: 'Order Completed' }] });
-  const pay = (r: typeof current): Spec => ({ kind: 'funnel', window: '24h', date_range: r, steps: [{ event: 'Order Completed' }, { event: 'Order Refunded' }] });
-  const funnel: Spec = { kind: 'funnel', window: '24h', date_range: current, steps: purchaseSteps.map((event) => ({ event })) };
-  const retention = (r: typeof current, periods: number): Spec => ({
-    kind: 'retention',
-    date_range: r,
-    start_event: { event: 'App Launched' },
-    return_event: { event: 'App Launched' },
-    period: 'day',
-    periods,
-    first_time: true,
-  });
-  const two = (a: string, b: string, window: string, r: typeof current, breakdown?: Spec['breakdown']): Spec => ({
-    kind: 'funnel',
-    window,
-    date_range: r,
-    steps: [{ event: a }, { event: b }],
-    ...(breakdown ? { breakdown } : {}),
-  });
-  // Active persons over the last 1 / 7 / 30 days (whatever the range picker says) and the
-  // same number of days before: step 1 of a funnel, so each person counts once.
-  const active = [1, 7, 30].flatMap((n) => {
-    const r = rangeFor(n);
-    return [visit(r.current), visit(r.previous)];
-  });
-  // New visitors are the sizes of the first-time cohorts (first-ever App Launched) added up.
-  return [
-    trends, // 0
-    visit(current), // 1
-    visit(previous), // 2
-    pay(current), // 3
-    pay(previous), // 4
-    funnel, // 5
-    retention(current, 7), // 6
-    retention(previous, 1), // 7
-    ...active, // 8..13: DAU, WAU, MAU, each current then previous
-    two('Product Added', 'Order Completed', '24h', current), // 14 cart abandonment
-    two('Product Added', 'Order Completed', '24h', previous), // 15
-    // 16 repeat purchase: with a window as long as the range, a second order counts only
-    // when it is in the range too (nothing has happened after today). No previous period:
-    // there the second order could fall in the days after it, so the two would not compare.
-    two('Order Completed', 'Order Completed', `${days}d`, current),
-    // 17, 18: coupon receivers (step 1), the denominator of the redemption rate
-    two('Coupon Received', 'Coupon Applied', '30d', current),
-    two('Coupon Received', 'Coupon Applied', '30d', previous),
-    two('Product Viewed', 'Order Completed', '24h', current, { property: 'name', limit: 10 }), // 19 top products
-    two('App Launched', 'Order Completed', '24h', current, { property: 'context.scene', limit: 10 }), // 20 scenes
-    two('Coupon Applied', 'Order Completed', '24h', current), // 21 coupon users (step 1)
-    two('Coupon Applied', 'Order Completed', '24h', previous), // 22
-  ];
-}
 
 // figureSpec is the analysis that produces an overview figure (this period), opened
 // prefilled when the figure is clicked; undefined opens the page with its defaults.
@@ -111,6 +42,8 @@ export function figureSpec(key: string, days: number): Spec | undefined {
       return { ...funnel('Product Viewed', 'Order Completed', '24h'), breakdown: { property: 'name', limit: 10 } };
     case 'byScene':
       return { ...funnel('App Launched', 'Order Completed', '24h'), breakdown: { property: 'context.scene', limit: 10 } };
+    case 'byChannel':
+      return { ...funnel('App Launched', 'Order Completed', '24h'), breakdown: { property: 'context.campaign.source', limit: 10 } };
     case 'orders':
       return trends([{ event: 'Order Completed', math: 'total' }]);
     case 'gmv':
@@ -145,6 +78,7 @@ export const sources: Record<string, string> = {
   purchaseFunnel: '/funnel',
   topProducts: '/funnel',
   byScene: '/funnel',
+  byChannel: '/funnel',
   retentionD: '/retention',
 };
 
@@ -243,6 +177,7 @@ export function Overview({ project }: { project: Membership }) {
       products: rows(19).filter((r) => r.value !== '$other').slice(0, 10),
       // the rest of the scenes ($other) last
       scenes: [...rows(20).filter((r) => r.value !== '$other'), ...rows(20).filter((r) => r.value === '$other')],
+      channels: [...rows(23).filter((r) => r.value !== '$other'), ...rows(23).filter((r) => r.value === '$other')],
     };
   }, [answers]);
 
@@ -290,8 +225,8 @@ export function Overview({ project }: { project: Membership }) {
         </Col>
       );
     });
-  const breakdownColumns = (first: string, second: string, valueTitle: string) => [
-    { title: valueTitle, dataIndex: 'value', ellipsis: true },
+  const breakdownColumns = (first: string, second: string, valueTitle: string, name?: (v: string) => string) => [
+    { title: valueTitle, dataIndex: 'value', ellipsis: true, render: (v: string) => (v === '$other' ? t('otherValues') : name ? name(v) : v) },
     { title: first, dataIndex: 'first', align: 'right' as const, render: count },
     { title: second, dataIndex: 'second', align: 'right' as const, render: count },
     { title: t('overallConversion'), dataIndex: 'conversion', align: 'right' as const, render: fmtPct },
@@ -407,7 +342,12 @@ export function Overview({ project }: { project: Membership }) {
         </Col>
         <Col xs={24} xl={12}>
           <Card size="small" title={t('byScene')} extra={<a onClick={() => openAnalysis('/funnel', figureSpec('byScene', days))}>{t('viewAnalysis')}</a>} data-testid="by-scene">
-            <Table size="small" pagination={false} rowKey="value" loading={!answers && !err} dataSource={figs?.scenes ?? []} columns={breakdownColumns(t('visitors'), t('payers'), t('scene'))} />
+            <Table size="small" pagination={false} rowKey="value" loading={!answers && !err} dataSource={figs?.scenes ?? []} columns={breakdownColumns(t('visitors'), t('payers'), t('scene'), (v) => sceneName(v, lang))} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card size="small" title={t('byChannel')} extra={<a onClick={() => openAnalysis('/funnel', figureSpec('byChannel', days))}>{t('viewAnalysis')}</a>} data-testid="by-channel">
+            <Table size="small" pagination={false} rowKey="value" loading={!answers && !err} dataSource={figs?.channels ?? []} columns={breakdownColumns(t('visitors'), t('payers'), t('channel'), (v) => channelName(v, lang))} />
           </Card>
         </Col>
       </Row>
