@@ -23,6 +23,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jingyun/jingyun/event"
@@ -60,12 +61,32 @@ type Options struct {
 	// rows read so far in the current pass. A validating import reads the file twice (the
 	// count starts again at 0 for the writing pass); Report.Passes says how many passes ran.
 	Progress func(rows int)
+	// Watch, when set, is called at the same moments as Progress with more detail: which
+	// pass runs, whether it writes, the bytes of the file it has read and what was written
+	// and found bad so far. It runs on the importing goroutine: it must return quickly.
+	Watch func(PassProgress)
 	// BatchSize is the number of events per sink write; default 5000.
 	BatchSize int
 	// MaxBadRows caps Report.BadRows (the count is always exact); default 100.
 	MaxBadRows int
 	// ReceivedAt is stamped on every event as its receive time; default now.
 	ReceivedAt time.Time
+}
+
+// PassProgress is where an import is, as given to Options.Watch.
+type PassProgress struct {
+	// Pass is 1 for the first read of the file, 2 for the second.
+	Pass int
+	// Writing is false in a validating first pass, true in a pass that writes events.
+	Writing bool
+	// Rows is the number of data rows read so far in this pass.
+	Rows int
+	// Bytes is the number of bytes of the file read so far in this pass, as stored (for a
+	// gzip file, compressed bytes). Read-ahead makes it up to 256 KiB ahead of Rows.
+	Bytes int64
+	// Events is the number of events written so far; BadRows the bad rows found so far.
+	Events  int
+	BadRows int
 }
 
 // BadRow is a row that cannot become an event.
@@ -265,12 +286,21 @@ var errChanged = errors.New("the file changed between the validating and the wri
 // order keys; the writing pass builds and writes events. A one-pass import does both.
 func (r *run) pass(ctx context.Context, counting, writing bool) error {
 	p, rep := r.p, r.rep
-	src, err := openSource(r.opts.Path, p)
+	var read atomic.Int64
+	src, err := openSource(r.opts.Path, p, &read)
 	if err != nil {
 		return fmt.Errorf("cannot import %q: %w", r.opts.Path, err)
 	}
 	defer src.close()
 	rep.Passes++
+	watch := func(rows int) {
+		if r.opts.Progress != nil {
+			r.opts.Progress(rows)
+		}
+		if r.opts.Watch != nil {
+			r.opts.Watch(PassProgress{Pass: rep.Passes, Writing: writing, Rows: rows, Bytes: read.Load(), Events: rep.Events, BadRows: rep.BadRowCount})
+		}
+	}
 	ev := &evaluator{p: p}
 	var rec record
 	rows := 0
@@ -292,8 +322,8 @@ func (r *run) pass(ctx context.Context, counting, writing bool) error {
 				return fmt.Errorf("cannot import %q: %d events written before cancellation: %w", r.opts.Path, rep.Events, err)
 			}
 		}
-		if rows%progressEvery == 0 && r.opts.Progress != nil {
-			r.opts.Progress(rows)
+		if rows%progressEvery == 0 {
+			watch(rows)
 		}
 		var rc *record
 		if bad == nil {
@@ -367,9 +397,6 @@ func (r *run) pass(ctx context.Context, counting, writing bool) error {
 			}
 		}
 	}
-	if r.opts.Progress != nil {
-		r.opts.Progress(rows)
-	}
 	if counting {
 		rep.Rows = rows
 	} else if rows != rep.Rows {
@@ -379,8 +406,11 @@ func (r *run) pass(ctx context.Context, counting, writing bool) error {
 		if len(r.open) > 0 {
 			return r.changed()
 		}
-		return r.flush(ctx)
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
 	}
+	watch(rows)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // maxLine bounds one NDJSON line; a longer line is a bad row.
@@ -29,13 +30,18 @@ type source interface {
 }
 
 // openInput opens path, decompressing gzip (detected by its magic bytes, whatever the
-// name) and dropping a UTF-8 byte order mark.
-func openInput(path string) (io.Reader, func() error, error) {
+// name) and dropping a UTF-8 byte order mark. read, when not nil, counts the bytes read
+// from the file.
+func openInput(path string, read *atomic.Int64) (io.Reader, func() error, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open input: %w", err)
 	}
-	br := bufio.NewReaderSize(f, 256<<10)
+	var fr io.Reader = f
+	if read != nil {
+		fr = &countingReader{r: f, n: read}
+	}
+	br := bufio.NewReaderSize(fr, 256<<10)
 	var r io.Reader = br
 	closeFn := f.Close
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -57,8 +63,20 @@ func openInput(path string) (io.Reader, func() error, error) {
 	return rb, closeFn, nil
 }
 
-func openSource(path string, p *plan) (source, error) {
-	r, closeFn, err := openInput(path)
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func openSource(path string, p *plan, read *atomic.Int64) (source, error) {
+	r, closeFn, err := openInput(path, read)
 	if err != nil {
 		return nil, err
 	}
