@@ -1,0 +1,107 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jingyun/jingyun/event"
+	"github.com/jingyun/jingyun/internal/chtest"
+	"github.com/jingyun/jingyun/store"
+	"github.com/jingyun/jingyun/store/clickhouse"
+	"github.com/jingyun/jingyun/store/duckdb"
+)
+
+func TestMain(m *testing.M) { chtest.Main(m) }
+
+func TestSummaryDuckDB(t *testing.T) {
+	s, err := duckdb.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	checkSummary(t, s)
+}
+
+func TestSummaryClickHouse(t *testing.T) {
+	u := chtest.Start(t)
+	s, err := clickhouse.Open(context.Background(), clickhouse.Config{URL: u, Database: chtest.Database(t, u)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	checkSummary(t, s)
+}
+
+// checkSummary loads events around a fixed now and checks every figure: minutes, persons
+// with a merge applied, the window's edges, top lists and the project scope.
+func checkSummary(t *testing.T, s store.EventStore) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 12, 30, 20, 0, time.UTC)
+	end := time.Date(2026, 11, 23, 12, 31, 0, 0, time.UTC).UnixMilli() // the end of the current minute
+	from := end - 30*60000
+	var rows []store.Row
+	add := func(project uint32, typ event.Type, name string, ts int64, person int64, props, cx string) {
+		rows = append(rows, store.Row{Event: event.Event{ProjectID: project, ID: fmt.Sprintf("e%d", len(rows)), Type: typ,
+			Name: name, Time: ts, ReceivedAt: ts, AnonymousID: fmt.Sprint("a", person), Properties: json.RawMessage(props),
+			Context: json.RawMessage(cx)}, PersonID: person})
+	}
+	add(1, event.TypeTrack, "Too Early", from-1, 1, `{}`, `{}`)
+	add(1, event.TypeTrack, "Too Late", end, 1, `{}`, `{}`)
+	add(2, event.TypeTrack, "Other Project", from+5, 1, `{}`, `{}`)
+	// Minute 0: persons 1 and 2, who were merged into 1: one person, three events.
+	add(1, event.TypeTrack, "App Launched", from, 1, `{}`, `{"scene":1007}`)
+	add(1, event.TypeTrack, "Product Viewed", from+59999, 2, `{}`, `{}`)
+	add(1, event.TypePage, event.NamePageview, from+100, 2, `{}`, `{"scene":1007,"page":{"path":"pages/index"}}`)
+	// Minute 10: persons 3 and 4.
+	add(1, event.TypeTrack, "Product Viewed", from+10*60000, 3, `{}`, `{}`)
+	add(1, event.TypeScreen, event.NameScreen, from+10*60000+1, 4, `{"name":"首页"}`, `{"scene":"1011"}`)
+	// The current minute (29): person 3.
+	add(1, event.TypePage, event.NamePageview, end-1, 3, `{"path":"/goods"}`, `{"scene":1007}`)
+	err := s.Apply(ctx, &store.Batch{Stream: "t", Events: rows, Position: store.Position{Segment: 1, Offset: 1},
+		Overrides: []store.Override{{ProjectID: 1, OldPersonID: 2, NewPersonID: 1}, {ProjectID: 2, OldPersonID: 3, NewPersonID: 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Summarize(ctx, s, 1, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.From != from || sum.To != end || len(sum.Minutes) != 30 {
+		t.Fatalf("window %d..%d with %d minutes, want %d..%d with 30", sum.From, sum.To, len(sum.Minutes), from, end)
+	}
+	if m := sum.Minutes[0]; m.Start != from || m.At != "2026-11-23T12:01:00Z" {
+		t.Fatalf("first minute %+v", m)
+	}
+	got := map[int]string{}
+	for i, m := range sum.Minutes {
+		if m.Events != 0 || m.Persons != 0 {
+			got[i] = fmt.Sprintf("%d/%d", m.Events, m.Persons)
+		}
+	}
+	if want := map[int]string{0: "3/1", 10: "2/2", 29: "1/1"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("minutes (events/persons): got %v, want %v", got, want)
+	}
+	if sum.Events != 6 || sum.Persons != 3 {
+		t.Fatalf("totals %d events, %d persons; want 6, 3", sum.Events, sum.Persons)
+	}
+	if want := "[{$pageview 2} {Product Viewed 2} {$screen 1} {App Launched 1}]"; fmt.Sprint(sum.TopEvents) != want {
+		t.Fatalf("top events %v, want %v", sum.TopEvents, want)
+	}
+	if want := "[{/goods 1} {pages/index 1} {首页 1}]"; fmt.Sprint(sum.TopPages) != want {
+		t.Fatalf("top pages %v, want %v", sum.TopPages, want)
+	}
+	if want := "[{1007 2} {1011 1}]"; fmt.Sprint(sum.TopScenes) != want || sum.PageViewsSampled != 3 {
+		t.Fatalf("top scenes %v (of %d), want %v (of 3)", sum.TopScenes, sum.PageViewsSampled, want)
+	}
+	empty, err := Summarize(ctx, s, 9, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.Events != 0 || len(empty.Minutes) != 30 || len(empty.TopEvents) != 0 || empty.TopPages == nil {
+		t.Fatalf("empty project: %+v", empty)
+	}
+}
