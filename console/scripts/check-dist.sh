@@ -16,3 +16,4 @@ if ! diff -r dist "$tmp/dist" >"$tmp/diff.txt" 2>&1; then
 fi
 echo "console/dist is up to date"
 node scripts/overview-specs.mjs --check
+node scripts/spec-types.mjs --check

@@ -72,46 +72,9 @@ export interface Me {
   projects: Membership[];
 }
 
-export interface Filter {
-  property: string;
-  operator: string;
-  value?: unknown;
-}
-
-export interface EventFilter {
-  event: string;
-  filters?: Filter[];
-}
-
-export interface DateRange {
-  from: string;
-  to?: string;
-}
-
-export interface Series {
-  event: string;
-  math?: string;
-  property?: string;
-  filters?: Filter[];
-}
-
-export interface Spec {
-  kind: 'trends' | 'funnel' | 'retention';
-  date_range: DateRange;
-  filters?: Filter[];
-  breakdown?: { property: string; limit?: number };
-  series?: Series[];
-  interval?: string;
-  formula?: string;
-  compare?: boolean;
-  steps?: EventFilter[];
-  window?: string;
-  start_event?: EventFilter;
-  return_event?: EventFilter;
-  period?: string;
-  first_time?: boolean;
-  periods?: number;
-}
+// The spec types are generated from api/spec.schema.json (scripts/spec-types.mjs).
+export type { Breakdown, DateRange, EventFilter, Filter, Interval, Kind, Operator, Series, Spec } from './spec.gen';
+import type { DateRange, Spec } from './spec.gen';
 
 export interface FunnelStep {
   step: number;

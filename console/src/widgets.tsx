@@ -1,7 +1,7 @@
 // Form pieces shared by the analysis pages: event picker, filters, range and the
 // "computed at" line.
 import { AutoComplete, Button, Input, Select, Space, Typography } from 'antd';
-import { type Filter, type QueryAnswer } from './api';
+import { type Filter, type Operator, type QueryAnswer } from './api';
 import { useEventDefinitions, usePropertyDefinitions } from './definitions';
 import { useI18n } from './i18n';
 
@@ -70,7 +70,7 @@ export function PropertyPicker({
   );
 }
 
-export const operators = ['eq', 'neq', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains', 'not_contains', 'is_set', 'is_not_set'];
+export const operators: Operator[] = ['eq', 'neq', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains', 'not_contains', 'is_set', 'is_not_set'];
 
 // parseValue turns what was typed into the JSON value of a filter: numbers stay numbers,
 // in / not_in take a comma-separated list.
@@ -89,7 +89,7 @@ function parseValue(op: string, raw: string): unknown {
 
 export interface FilterRow {
   property: string;
-  operator: string;
+  operator: Operator;
   raw: string;
 }
 

@@ -2,7 +2,7 @@
 // event in each later period, as a table shaded by rate and a curve of the average.
 import { useEffect, useState } from 'react';
 import { Alert, Button, Card, Checkbox, Form, InputNumber, Select, Space, Table, Typography } from 'antd';
-import { rangeFor, runQuery, type Cohort, type Membership, type QueryAnswer, type Spec } from '../api';
+import { rangeFor, runQuery, type Cohort, type Interval, type Membership, type QueryAnswer, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n, type Key } from '../i18n';
 import { ComputedAt, EventPicker, FiltersEditor, fmtPct, RangeSelect, toFilters, type FilterRow } from '../widgets';
@@ -21,7 +21,7 @@ export function RetentionPage({ project }: { project: Membership }) {
   const { t } = useI18n();
   const [start, setStart] = useState('App Launched');
   const [ret, setRet] = useState('App Launched');
-  const [period, setPeriod] = useState('day');
+  const [period, setPeriod] = useState<Interval>('day');
   const [periods, setPeriods] = useState(7);
   const [firstTime, setFirstTime] = useState(true);
   const [days, setDays] = useState(14);
