@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -214,7 +214,7 @@ func scenario(t *testing.T, s store.EventStore) {
 	f("", newest, older)
 	f("u", newest, older)
 	f("u1", pa)
-	f("a2", pa)  // a merged person's id finds the survivor
+	f("a2", pa) // a merged person's id finds the survivor
 	f("北京", pa) // trait value, current
 	f("上海")     // an overwritten trait value no longer matches
 	f("CITY=北京")
