@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jingyun/jingyun/apierr"
+	"github.com/jingyun/jingyun/importjob"
 	"github.com/jingyun/jingyun/ingest"
 	"github.com/jingyun/jingyun/loader"
 	"github.com/jingyun/jingyun/meta"
@@ -29,6 +30,9 @@ type App struct {
 	WAL       *wal.WAL
 	Loader    *loader.Loader
 	Collector *ingest.Collector
+
+	// imports runs the imports uploaded over HTTP; the first Handler starts it.
+	imports *importjob.Runner
 
 	closers []closer
 	wg      sync.WaitGroup
