@@ -16,6 +16,7 @@ import (
 	"github.com/jingyun/jingyun/ingest"
 	"github.com/jingyun/jingyun/loader"
 	"github.com/jingyun/jingyun/meta"
+	"github.com/jingyun/jingyun/resultcache"
 	"github.com/jingyun/jingyun/store"
 	"github.com/jingyun/jingyun/wal"
 )
@@ -30,6 +31,8 @@ type App struct {
 	WAL       *wal.WAL
 	Loader    *loader.Loader
 	Collector *ingest.Collector
+	// Results caches analysis results per data generation (see QueryCached).
+	Results *resultcache.Cache
 
 	// imports runs the imports uploaded over HTTP; the first Handler starts it.
 	imports *importjob.Runner
@@ -54,7 +57,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withWAL bool) (*App
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &App{Cfg: cfg, Log: log, loadErr: make(chan error, 1)}
+	a := &App{Cfg: cfg, Log: log, loadErr: make(chan error, 1), Results: resultcache.New(resultcache.Options{})}
 	step := func(name string, fn func() error) error {
 		start := time.Now()
 		if err := fn(); err != nil {

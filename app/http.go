@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/jingyun/jingyun/analysis"
 	"github.com/jingyun/jingyun/apierr"
@@ -64,23 +63,26 @@ func (a *App) handleStatus(w http.ResponseWriter, r *http.Request, p *meta.Proje
 	return nil
 }
 
-// handleQuery runs an analysis spec (trends, funnel, retention) in the project's calendar.
+// handleQuery runs an analysis spec (trends, funnel, retention) in the project's calendar,
+// served from the result cache while the project's data is unchanged (?refresh=1 recomputes).
 func (a *App) handleQuery(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
+	refresh, err := refreshParam(r)
+	if err != nil {
+		return err
+	}
 	spec, err := query.Decode(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		return specError(err)
 	}
-	start := time.Now()
-	res, err := a.RunQuery(r.Context(), p, spec)
+	ans, err := a.QueryCached(r.Context(), p, spec, refresh)
 	if err != nil {
 		return specError(err)
 	}
-	apierr.JSON(w, http.StatusOK, map[string]any{"result": res, "took_ms": time.Since(start).Milliseconds(),
-		"computed_at": time.Now().UTC().Format(time.RFC3339)})
+	apierr.JSON(w, http.StatusOK, ans)
 	return nil
 }
 
-// RunQuery runs a validated spec for a project.
+// RunQuery runs a validated spec for a project, uncached (see QueryCached).
 func (a *App) RunQuery(ctx context.Context, p *meta.Project, spec *query.Spec) (*analysis.Result, error) {
 	return analysis.Run(ctx, a.Events, p.ID, query.Calendar{TZ: p.Location()}, *spec)
 }

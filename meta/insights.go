@@ -69,7 +69,7 @@ type Dashboard struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 	// Items are the dashboard's insights in display order. Dashboards (the list) leaves
 	// it nil and fills ItemCount only.
-	Items     []Insight `json:"items,omitempty"`
+	Items     []Insight `json:"items"`
 	ItemCount int       `json:"item_count"`
 }
 
