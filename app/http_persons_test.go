@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -128,4 +129,81 @@ func TestPersonsAPI(t *testing.T) {
 	expect(t, "operator cannot delete", op.do("DELETE", base+"/m-1", nil), 403)
 	expect(t, "owner deletes", w.clients["owner"].do("DELETE", base+"/m-1", nil), 200)
 	expect(t, "deleted profile", op.do("GET", base+"/m-1", nil), 404, "person_not_found")
+}
+
+// TestPersonCLI runs person search and person show on a local data dir and against a
+// running server.
+func TestPersonCLI(t *testing.T) {
+	dir := t.TempDir()
+	cli := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		env := &cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+		code := run(context.Background(), env, args)
+		return code, out.String(), errb.String()
+	}
+	code, out, stderr := cli("project", "create", "shop", "--data", dir)
+	if code != 0 {
+		t.Fatalf("project create: %s", stderr)
+	}
+	var created struct {
+		ID        uint32 `json:"id"`
+		SecretKey string `json:"secret_key"`
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.SecretKey == "" {
+		t.Fatalf("project create: %v %s", err, out)
+	}
+	s := newTestServerAt(t, dir)
+	evs := []event.Event{
+		{ProjectID: created.ID, ID: "1", Type: event.TypeIdentify, Name: event.TypeIdentify.ReservedName(), Time: 1000, ReceivedAt: 1000,
+			AnonymousID: "dev-9", UserID: "m-9", Traits: json.RawMessage(`{"city":"杭州"}`)},
+		{ProjectID: created.ID, ID: "2", Type: event.TypeTrack, Name: "Order Completed", Time: 2000, ReceivedAt: 2000,
+			UserID: "m-9", Properties: json.RawMessage(`{"order_id":"o9","total":5.5}`)},
+	}
+	if err := s.a.Loader.Sink().Write(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	pid := fmt.Sprint(created.ID)
+	remote := []string{"--server", s.url, "--key", created.SecretKey, "--project", pid}
+	code, out, stderr = cli(append([]string{"person", "search", "杭州"}, remote...)...)
+	if code != 0 || !strings.Contains(out, `"distinct_id": "m-9"`) {
+		t.Fatalf("remote search: %d %s %s", code, out, stderr)
+	}
+	code, out, stderr = cli(append([]string{"person", "show", "dev-9", "--events", "1"}, remote...)...)
+	if code != 0 || !strings.Contains(out, `"total": 5.5`) || !strings.Contains(out, `"event_id": "2"`) || !strings.Contains(out, `"next_cursor"`) {
+		t.Fatalf("remote show: %d %s %s", code, out, stderr)
+	}
+	if code, _, stderr := cli(append([]string{"person", "show", "nobody"}, remote...)...); code != 1 || !strings.Contains(stderr, "404") {
+		t.Fatalf("remote unknown: %d %s", code, stderr)
+	}
+	s.a.Close() // release the data dir for the local runs
+
+	local := []string{"--data", dir, "--project", pid}
+	code, out, stderr = cli(append([]string{"person", "show", "m-9"}, local...)...)
+	if code != 0 || !strings.Contains(out, `"city": "杭州"`) || !strings.Contains(out, `"count": 1`) {
+		t.Fatalf("local show: %d %s %s", code, out, stderr)
+	}
+	code, out, stderr = cli(append([]string{"person", "search"}, local...)...)
+	if code != 0 || !strings.Contains(out, `"m-9"`) {
+		t.Fatalf("local list: %d %s %s", code, out, stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"person", "show", "nobody"}, 1, "cannot find a person"},
+		{[]string{"person", "show"}, 2, "give one distinct id"},
+		{[]string{"person", "show", "m-9", "--events", "-1"}, 2, "--events"},
+		{[]string{"person", "search", "a", "b"}, 2, "one search text"},
+		{[]string{"person", "search", "--limit", "0"}, 2, "--limit"},
+		{[]string{"person", "search", "--cursor", "zz"}, 2, "--cursor"},
+	} {
+		code, _, stderr := cli(append(c.args, local...)...)
+		if code != c.code || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: %d %s", c.args, code, stderr)
+		}
+	}
+	if code, _, stderr := cli("person", "search", "--project", pid, "--server", s.url); code != 2 || !strings.Contains(stderr, "--key") {
+		t.Errorf("server without key: %d %s", code, stderr)
+	}
 }
