@@ -14,6 +14,7 @@ import (
 	"github.com/jingyun/jingyun/apierr"
 	"github.com/jingyun/jingyun/importjob"
 	"github.com/jingyun/jingyun/ingest"
+	"github.com/jingyun/jingyun/live"
 	"github.com/jingyun/jingyun/loader"
 	"github.com/jingyun/jingyun/meta"
 	"github.com/jingyun/jingyun/resultcache"
@@ -31,6 +32,8 @@ type App struct {
 	WAL       *wal.WAL
 	Loader    *loader.Loader
 	Collector *ingest.Collector
+	// Live fans every batch the loader writes out to the live event streams.
+	Live *live.Hub
 	// Results caches analysis results per data generation (see QueryCached).
 	Results *resultcache.Cache
 
@@ -117,6 +120,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withWAL bool) (*App
 			return err
 		}
 		a.Loader = l
+		// The hub closes after the loader stops (closers run in reverse), ending the streams.
+		a.Live = live.New(live.Config{})
+		l.Observe(a.Live.Publish)
+		a.closers = append(a.closers, closer{"live hub", a.Live.Close})
 		return nil
 	}); err != nil {
 		return fail(err)
@@ -173,6 +180,8 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	// Live streams never finish on their own: end them when the server shuts down.
+	srv.RegisterOnShutdown(func() { a.Live.Close() })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "url", "http://"+ln.Addr().String())
