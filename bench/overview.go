@@ -85,8 +85,8 @@ func benchOverview(ctx context.Context, o *Options) (*OverviewResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := duck.DB().ExecContext(ctx, "CHECKPOINT"); err != nil {
-		return nil, fmt.Errorf("cannot checkpoint duckdb: %w", err)
+	if err := l.Compact(ctx); err != nil { // as `jingyun serve --demo` does after loading
+		return nil, err
 	}
 	res := &OverviewResult{Events: st.Events, Persons: int64(st.Persons), Queries: map[int]int{},
 		DuckDB: map[int]Timing{}, ClickHouse: map[int]Timing{}, Slowest: map[int]string{}, Agree: true}

@@ -399,6 +399,19 @@ func (d directSink) Write(ctx context.Context, events []event.Event) error {
 	return nil
 }
 
+// Compact asks the store to rewrite its events in time order (store.Compactor) while
+// holding back the loader's writes; stores that keep that order themselves do nothing.
+// Call it after a bulk load (the demo shop, an import of history).
+func (l *Loader) Compact(ctx context.Context) error {
+	c, ok := l.st.(store.Compactor)
+	if !ok {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return c.Compact(ctx)
+}
+
 // DeletePerson deletes the person a distinct id belongs to from the store and the identity
 // map. It returns store's report; the distinct id unknown gives ok false.
 func (l *Loader) DeletePerson(ctx context.Context, project uint32, distinctID string) (rep store.DeleteReport, ok bool, err error) {

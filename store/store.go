@@ -95,6 +95,16 @@ type DeleteReport struct {
 	Overrides  int64 `json:"overrides"`
 }
 
+// Compactor is implemented by stores whose scans get faster when events are stored in
+// (project_id, ts) order and that do not keep that order themselves (DuckDB prunes row
+// groups by min/max of each column, so events written person by person, as a bulk load or
+// an import of history does, make every time-range query read every row group). Compact
+// rewrites the events in that order; it may take seconds per million events and must be
+// called with the loader's writes held (loader.Compact does).
+type Compactor interface {
+	Compact(ctx context.Context) error
+}
+
 // EventStore is an analytical store of events and persons. Implementations are safe for
 // concurrent use; Apply is called by one loader at a time.
 type EventStore interface {

@@ -154,3 +154,52 @@ func TestQueryNormalisesTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactKeepsSchema: Compact keeps every row and the table's exact schema, orders the
+// rows by (project_id, ts), and later Applies and reopening still work.
+func TestCompactKeepsSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "events.duckdb")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func() string {
+		var out string
+		if err := s.Query(ctx, `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position`, nil, func(r []any) error {
+			out += r[0].(string) + " " + r[1].(string) + " " + r[2].(string) + "\n"
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := describe()
+	if err := s.Apply(ctx, &store.Batch{Events: []store.Row{row("e3", "A", 3000, 1), row("e1", "A", 1000, 2), row("e2", "B", 2000, 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := describe(); after != before {
+		t.Fatalf("schema changed by Compact:\nbefore\n%s\nafter\n%s", before, after)
+	}
+	var ids []string
+	if err := s.Query(ctx, `SELECT event_id FROM events`, nil, func(r []any) error { ids = append(ids, r[0].(string)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 3 || ids[0] != "e1" || ids[1] != "e2" || ids[2] != "e3" {
+		t.Fatalf("rows after Compact in storage order: %v, want [e1 e2 e3]", ids)
+	}
+	if err := s.Apply(ctx, &store.Batch{Events: []store.Row{row("e4", "A", 500, 3)}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := count(t, s, `SELECT count(*) FROM events WHERE project_id = ?`, 1); n != 4 {
+		t.Fatalf("%d events after Compact, Apply and reopen, want 4", n)
+	}
+}
