@@ -35,19 +35,44 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (resp.status === 204) return undefined as T;
-  const text = await resp.text();
+  return answer<T>(resp.status, resp.statusText, await resp.text());
+}
+
+function answer<T>(status: number, statusText: string, text: string): T {
   let data: unknown = undefined;
   try {
     data = text ? JSON.parse(text) : undefined;
   } catch {
     /* not JSON: reported below */
   }
-  if (!resp.ok) {
+  if (status < 200 || status > 299) {
     const e = (data as { error?: ApiErrorBody } | undefined)?.error;
-    const msg = e?.message ?? resp.statusText;
-    throw new ApiError(resp.status, e?.code ?? 'http_' + resp.status, e?.field ? `${e.field}: ${msg}` : msg, e?.field);
+    const msg = e?.message ?? statusText;
+    throw new ApiError(status, e?.code ?? 'http_' + status, e?.field ? `${e.field}: ${msg}` : msg, e?.field);
   }
   return data as T;
+}
+
+// upload POSTs a multipart form (files and text fields) with the session's CSRF token; the
+// browser sets the Content-Type with its boundary. onProgress gets the bytes sent so far.
+export function upload<T>(path: string, form: FormData, onProgress?: (sent: number, total: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total);
+    xhr.onload = () => {
+      try {
+        resolve(answer<T>(xhr.status, xhr.statusText, xhr.responseText));
+      } catch (e) {
+        reject(e);
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'the upload failed: no answer from the server'));
+    xhr.send(form);
+  });
 }
 
 export type Role = 'owner' | 'admin' | 'analyst' | 'operator' | 'viewer';

@@ -1,6 +1,490 @@
-// SCAFFOLD: replaced by the import work.
-import type { Me, Membership } from '../api';
+// Import (数据导入): upload a CSV or NDJSON file with a mapping — a shipped preset or JSON
+// written here — and watch the import run: the same mappings and all-or-nothing rule as
+// `jingyun import` (docs/import.md). Progress, bad rows with their line numbers and the
+// project's recent imports come from the import API, polled while a job runs. Importing
+// takes the admin role; the server checks it anyway.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Alert, Button, Card, Checkbox, Descriptions, Input, Progress, Select, Space, Table, Tag, Typography, Upload } from 'antd';
+import type { UploadFile } from 'antd';
+import { api, upload, type Me, type Membership, type Role } from '../api';
+import { useI18n, useStrings } from '../i18n';
+
+interface BadRow {
+  line: number;
+  kind: string;
+  column?: string;
+  reason: string;
+}
+
+interface Report {
+  rows: number;
+  rows_imported: number;
+  events: number;
+  orders: number;
+  refunds: number;
+  skipped: number;
+  filtered?: Record<string, number>;
+  unmapped?: Record<string, number>;
+  complete: boolean;
+}
+
+type State = 'queued' | 'validating' | 'loading' | 'done' | 'failed' | 'cancelled';
+
+interface Job {
+  id: string;
+  file: string;
+  preset?: string;
+  skip_bad: boolean;
+  created_by?: string;
+  state: State;
+  bytes: number;
+  bytes_read: number;
+  pass: number;
+  passes: number;
+  rows: number;
+  rows_total?: number;
+  events: number;
+  bad_row_count: number;
+  bad_rows: BadRow[];
+  progress: number;
+  report?: Report;
+  error?: string;
+  error_code?: string;
+  resumed?: number;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+}
+
+interface Preset {
+  name: string;
+  mapping: string;
+}
+
+const strings = {
+  'zh-CN': {
+    hint: '上传历史数据文件（CSV 或 NDJSON，可 gzip 压缩），按映射把每一行变成事件，规则与命令行 jingyun import 相同：默认只要有一行有问题就什么都不导入，并列出问题行的行号。详见 docs/import.md。',
+    forbidden: '导入数据需要管理员或所有者角色。你在本项目的角色是',
+    askAdmin: '请联系项目管理员。',
+    newImport: '新建导入',
+    file: '文件',
+    chooseFile: '选择文件',
+    mapping: '映射',
+    startFrom: '起点',
+    custom: '自定义映射',
+    mappingHint: '映射是一个 JSON 对象；可以从预设开始修改。字段说明见 docs/import.md。',
+    badJSON: '映射不是合法的 JSON：',
+    skipBad: '跳过问题行，导入其余的行（默认：有问题行则什么都不导入）',
+    start: '开始导入',
+    uploading: '上传中',
+    current: '导入进度',
+    recent: '最近的导入',
+    none: '还没有导入',
+    state: '状态',
+    state_queued: '排队中',
+    state_validating: '校验中',
+    state_loading: '写入中',
+    state_done: '已完成',
+    state_failed: '失败',
+    state_cancelled: '已取消',
+    rows: '行',
+    events: '事件',
+    bytes: '已读取',
+    badRows: '问题行',
+    line: '行号',
+    kind: '类型',
+    column: '列',
+    reason: '原因',
+    pass: '第 {a}/{b} 遍',
+    validatingHint: '第一遍只校验，不写入',
+    created: '创建时间',
+    by: '操作人',
+    cancel: '取消',
+    skipped: '跳过',
+    resumed: '服务重启后已续传',
+    nothingWritten: '没有写入任何事件。请修正文件或映射后重新导入，或勾选“跳过问题行”。',
+    moreBad: '只列出前 {n} 行',
+  },
+  en: {
+    hint: 'Upload a file of past events (CSV or NDJSON, gzip allowed); a mapping turns each row into an event, with the same rules as the jingyun import command: by default, a file with any bad row imports nothing and its bad rows are listed by line number. See docs/import.md.',
+    forbidden: 'Importing data takes the admin or owner role. Your role in this project is',
+    askAdmin: 'Ask an admin of the project.',
+    newImport: 'New import',
+    file: 'File',
+    chooseFile: 'Choose a file',
+    mapping: 'Mapping',
+    startFrom: 'Start from',
+    custom: 'Custom mapping',
+    mappingHint: 'A mapping is one JSON object; start from a preset and edit it. Every field is described in docs/import.md.',
+    badJSON: 'The mapping is not valid JSON: ',
+    skipBad: 'Skip bad rows and import the others (default: a file with bad rows imports nothing)',
+    start: 'Start import',
+    uploading: 'Uploading',
+    current: 'Progress',
+    recent: 'Recent imports',
+    none: 'No imports yet',
+    state: 'State',
+    state_queued: 'Queued',
+    state_validating: 'Validating',
+    state_loading: 'Loading',
+    state_done: 'Done',
+    state_failed: 'Failed',
+    state_cancelled: 'Cancelled',
+    rows: 'Rows',
+    events: 'Events',
+    bytes: 'Read',
+    badRows: 'Bad rows',
+    line: 'Line',
+    kind: 'Kind',
+    column: 'Column',
+    reason: 'Reason',
+    pass: 'pass {a} of {b}',
+    validatingHint: 'the first pass only validates; nothing is written',
+    created: 'Created',
+    by: 'By',
+    cancel: 'Cancel',
+    skipped: 'skipped',
+    resumed: 'resumed after a server restart',
+    nothingWritten: 'No event was written. Fix the file or the mapping and import it again, or tick "skip bad rows".',
+    moreBad: 'only the first {n} are listed',
+  },
+};
+
+// customTemplate is where a mapping written from scratch starts: one event per row.
+const customTemplate = `{
+  "format": "csv",
+  "event": {"column": "event"},
+  "person": {"user_id": "user_id"},
+  "time": {"column": "time", "format": "rfc3339"},
+  "properties": [
+    {"column": "price", "name": "price", "type": "decimal"}
+  ]
+}
+`;
+
+const rank: Record<Role, number> = { owner: 5, admin: 4, analyst: 3, operator: 2, viewer: 1 };
+const stateColor: Record<State, string> = {
+  queued: 'default',
+  validating: 'processing',
+  loading: 'processing',
+  done: 'success',
+  failed: 'error',
+  cancelled: 'warning',
+};
+const running = (j: Job) => j.state === 'queued' || j.state === 'validating' || j.state === 'loading';
+
+function fmtBytes(n: number, lang: string): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return v.toLocaleString(lang, { maximumFractionDigits: i ? 1 : 0 }) + ' ' + units[i];
+}
 
 export function ImportPage({ project }: { project: Membership; me: Me }) {
-  return <div data-testid="import">{project.name}</div>;
+  const { t } = useI18n();
+  const s = useStrings(strings);
+  if (rank[project.role] < rank.admin) {
+    return (
+      <div data-testid="import">
+        <Typography.Title level={4}>{t('import')}</Typography.Title>
+        <Alert type="info" showIcon data-testid="import-forbidden" message={`${s.forbidden} ${t(('role_' + project.role) as 'role_viewer')}. ${s.askAdmin}`} />
+      </div>
+    );
+  }
+  return <ImportForm project={project} />;
+}
+
+function ImportForm({ project }: { project: Membership }) {
+  const { t, lang } = useI18n();
+  const s = useStrings(strings);
+  const base = `/api/v1/projects/${project.id}`;
+  const [presets, setPresets] = useState<Preset[]>([]);
+  const [start, setStart] = useState('');
+  const [mapping, setMapping] = useState('');
+  const [file, setFile] = useState<File>();
+  const [skipBad, setSkipBad] = useState(false);
+  const [jobs, setJobs] = useState<Job[]>();
+  const [maxBytes, setMaxBytes] = useState(0);
+  const [selected, setSelected] = useState('');
+  const [sent, setSent] = useState<number>();
+  const [err, setErr] = useState('');
+  const timer = useRef<number>();
+
+  const fail = (e: unknown) => setErr(String((e as Error).message ?? e));
+  const load = useCallback(() => {
+    return api<{ imports: Job[]; max_bytes: number }>('GET', base + '/imports').then((r) => {
+      setJobs(r.imports);
+      setMaxBytes(r.max_bytes);
+      return r.imports;
+    });
+  }, [base]);
+
+  useEffect(() => {
+    api<{ presets: Preset[] }>('GET', base + '/import-presets').then((r) => {
+      setPresets(r.presets);
+      if (r.presets.length) {
+        setStart(r.presets[0].name);
+        setMapping(r.presets[0].mapping);
+      }
+    }, fail);
+    load().then((l) => l.length && setSelected(l[0].id), fail);
+  }, [base, load]);
+
+  // Poll while an import runs.
+  const busy = !!jobs?.some(running);
+  useEffect(() => {
+    if (!busy) return;
+    timer.current = window.setInterval(() => load().catch(fail), 700);
+    return () => window.clearInterval(timer.current);
+  }, [busy, load]);
+
+  const jsonError = useMemo(() => {
+    if (!mapping.trim()) return '';
+    try {
+      JSON.parse(mapping);
+      return '';
+    } catch (e) {
+      return String((e as Error).message);
+    }
+  }, [mapping]);
+
+  const choose = (v: string) => {
+    setStart(v);
+    setMapping(v === 'custom' ? customTemplate : presets.find((p) => p.name === v)?.mapping ?? '');
+  };
+
+  const submit = async () => {
+    if (!file) return;
+    setErr('');
+    const form = new FormData();
+    const preset = presets.find((p) => p.name === start);
+    // An unchanged preset is sent by name, so the import says which preset it used.
+    if (preset && preset.mapping === mapping) form.append('preset', preset.name);
+    else form.append('mapping', mapping);
+    form.append('skip_bad', String(skipBad));
+    form.append('file', file, file.name);
+    setSent(0);
+    try {
+      const r = await upload<{ import: Job }>(base + '/imports', form, (n, total) => setSent(total ? n / total : 0));
+      setSelected(r.import.id);
+      setFile(undefined);
+      await load();
+    } catch (e) {
+      fail(e);
+    } finally {
+      setSent(undefined);
+    }
+  };
+
+  const cancel = (id: string) => {
+    api('DELETE', `${base}/imports/${id}`).then(load, fail);
+  };
+
+  const job = jobs?.find((j) => j.id === selected);
+  const fileList: UploadFile[] = file ? [{ uid: 'file', name: `${file.name} (${fmtBytes(file.size, lang)})`, status: 'done' }] : [];
+  const tooLarge = !!file && maxBytes > 0 && file.size > maxBytes;
+
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }} data-testid="import">
+      <Typography.Title level={4} style={{ margin: 0 }}>
+        {t('import')}
+      </Typography.Title>
+      <Typography.Paragraph type="secondary" style={{ margin: 0 }}>
+        {s.hint}
+      </Typography.Paragraph>
+      {err && <Alert type="error" message={err} data-testid="error" closable onClose={() => setErr('')} />}
+      <Card size="small" title={s.newImport}>
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Space wrap align="start">
+            <Typography.Text strong style={{ display: 'inline-block', width: 90 }}>
+              {s.file}
+            </Typography.Text>
+            <div data-testid="import-file">
+              <Upload
+                accept=".csv,.tsv,.txt,.json,.ndjson,.jsonl,.gz"
+                maxCount={1}
+                fileList={fileList}
+                beforeUpload={(f) => {
+                  setFile(f);
+                  return false;
+                }}
+                onRemove={() => setFile(undefined)}
+              >
+                <Button>{s.chooseFile}</Button>
+              </Upload>
+            </div>
+            {maxBytes > 0 && <Typography.Text type="secondary">≤ {fmtBytes(maxBytes, lang)}</Typography.Text>}
+          </Space>
+          {tooLarge && <Alert type="warning" message={`${file?.name}: > ${fmtBytes(maxBytes, lang)}`} />}
+          <Space wrap>
+            <Typography.Text strong style={{ display: 'inline-block', width: 90 }}>
+              {s.mapping}
+            </Typography.Text>
+            <Typography.Text type="secondary">{s.startFrom}</Typography.Text>
+            <Select
+              value={start}
+              onChange={choose}
+              style={{ width: 240 }}
+              data-testid="mapping-start"
+              options={[...presets.map((p) => ({ value: p.name, label: p.name })), { value: 'custom', label: s.custom }]}
+            />
+          </Space>
+          <Input.TextArea
+            value={mapping}
+            onChange={(e) => {
+              setMapping(e.target.value);
+              // An edited preset is a custom mapping; the text stays.
+              if (start !== 'custom') setStart('custom');
+            }}
+            autoSize={{ minRows: 8, maxRows: 18 }}
+            spellCheck={false}
+            data-testid="mapping"
+            style={{ fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace', fontSize: 12 }}
+          />
+          {jsonError ? (
+            <Typography.Text type="danger" data-testid="mapping-invalid">
+              {s.badJSON}
+              {jsonError}
+            </Typography.Text>
+          ) : (
+            <Typography.Text type="secondary">{s.mappingHint}</Typography.Text>
+          )}
+          <Checkbox checked={skipBad} onChange={(e) => setSkipBad(e.target.checked)} data-testid="skip-bad">
+            {s.skipBad}
+          </Checkbox>
+          <Space>
+            <Button
+              type="primary"
+              onClick={submit}
+              disabled={!file || !mapping.trim() || !!jsonError || tooLarge}
+              loading={sent !== undefined}
+              data-testid="import-start"
+            >
+              {s.start}
+            </Button>
+            {sent !== undefined && (
+              <Space>
+                <Typography.Text type="secondary">{s.uploading}</Typography.Text>
+                <Progress percent={Math.floor(sent * 100)} size="small" style={{ width: 200 }} />
+              </Space>
+            )}
+          </Space>
+        </Space>
+      </Card>
+      {job && <JobCard job={job} onCancel={cancel} />}
+      <Card size="small" title={s.recent}>
+        <Table<Job>
+          data-testid="imports-list"
+          size="small"
+          rowKey="id"
+          loading={!jobs}
+          dataSource={jobs ?? []}
+          pagination={false}
+          locale={{ emptyText: s.none }}
+          onRow={(j) => ({ onClick: () => setSelected(j.id), style: { cursor: 'pointer', background: j.id === selected ? '#e6f4ff' : undefined } })}
+          columns={[
+            { title: s.file, dataIndex: 'file', ellipsis: true },
+            { title: s.state, dataIndex: 'state', width: 110, render: (v: State) => <Tag color={stateColor[v]}>{s[`state_${v}`]}</Tag> },
+            { title: s.events, dataIndex: 'events', width: 110, align: 'right', render: (v: number) => v.toLocaleString(lang) },
+            { title: s.badRows, dataIndex: 'bad_row_count', width: 100, align: 'right', render: (v: number) => v.toLocaleString(lang) },
+            { title: s.mapping, width: 170, ellipsis: true, render: (_, j) => j.preset ?? s.custom },
+            { title: s.created, dataIndex: 'created_at', width: 180, render: (v: string) => new Date(v).toLocaleString(lang) },
+            { title: s.by, dataIndex: 'created_by', width: 180, ellipsis: true },
+          ]}
+        />
+      </Card>
+    </Space>
+  );
+}
+
+function JobCard({ job, onCancel }: { job: Job; onCancel: (id: string) => void }) {
+  const { lang } = useI18n();
+  const s = useStrings(strings);
+  const pct = Math.floor(job.progress * 1000) / 10;
+  const status = job.state === 'failed' ? 'exception' : job.state === 'done' ? 'success' : job.state === 'cancelled' ? 'normal' : 'active';
+  const n = (v: number) => v.toLocaleString(lang);
+  const rows = job.rows_total ? `${n(job.rows)} / ${n(job.rows_total)}` : n(job.rows);
+  return (
+    <Card
+      size="small"
+      title={
+        <Space wrap>
+          <span>{s.current}</span>
+          <Typography.Text>{job.file}</Typography.Text>
+          <Tag color={stateColor[job.state]} data-testid="job-state" data-state={job.state}>
+            {s[`state_${job.state}`]}
+          </Tag>
+          {!!job.resumed && <Tag>{s.resumed}</Tag>}
+        </Space>
+      }
+      extra={
+        (job.state === 'queued' || job.state === 'validating') && (
+          <Button size="small" onClick={() => onCancel(job.id)} data-testid="import-cancel">
+            {s.cancel}
+          </Button>
+        )
+      }
+      data-testid="job"
+    >
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <Progress percent={pct} status={status} data-testid="job-progress" />
+        <Descriptions size="small" column={4}>
+          <Descriptions.Item label={s.rows}>
+            <span data-testid="job-rows">{rows}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={s.events}>
+            <span data-testid="job-events">{n(job.events)}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={s.bytes}>
+            {fmtBytes(job.bytes_read, lang)} / {fmtBytes(job.bytes, lang)}
+            {job.passes > 1 && job.pass > 0 && running(job) && (
+              <Typography.Text type="secondary"> · {s.pass.replace('{a}', String(job.pass)).replace('{b}', String(job.passes))}</Typography.Text>
+            )}
+          </Descriptions.Item>
+          <Descriptions.Item label={s.badRows}>
+            <span data-testid="job-bad-count">{n(job.bad_row_count)}</span>
+            {!!job.report?.skipped && (
+              <Typography.Text type="secondary">
+                {' '}
+                · {n(job.report.skipped)} {s.skipped}
+              </Typography.Text>
+            )}
+          </Descriptions.Item>
+        </Descriptions>
+        {job.state === 'validating' && job.passes > 1 && <Typography.Text type="secondary">{s.validatingHint}</Typography.Text>}
+        {job.error && (
+          <Alert
+            type={job.state === 'failed' ? 'error' : 'warning'}
+            data-testid="job-error"
+            message={job.error}
+            description={job.error_code === 'bad_rows' ? s.nothingWritten : undefined}
+          />
+        )}
+        {job.bad_rows.length > 0 && (
+          <>
+            <Table<BadRow>
+              data-testid="bad-rows"
+              size="small"
+              rowKey={(r) => `${r.line}-${r.kind}-${r.column ?? ''}`}
+              dataSource={job.bad_rows}
+              pagination={job.bad_rows.length > 10 ? { pageSize: 10, size: 'small' } : false}
+              columns={[
+                { title: s.line, dataIndex: 'line', width: 90, render: (v: number) => <span data-testid="bad-line">{v}</span> },
+                { title: s.kind, dataIndex: 'kind', width: 150 },
+                { title: s.column, dataIndex: 'column', width: 150, ellipsis: true },
+                { title: s.reason, dataIndex: 'reason', ellipsis: true },
+              ]}
+            />
+            {job.bad_row_count > job.bad_rows.length && (
+              <Typography.Text type="secondary">{s.moreBad.replace('{n}', String(job.bad_rows.length))}</Typography.Text>
+            )}
+          </>
+        )}
+      </Space>
+    </Card>
+  );
 }
