@@ -24,6 +24,7 @@ type Result struct {
 	Trends    *TrendsResult    `json:"trends,omitempty"`
 	Funnel    *FunnelResult    `json:"funnel,omitempty"`
 	Retention *RetentionResult `json:"retention,omitempty"`
+	Products  *ProductsResult  `json:"products,omitempty"`
 }
 
 // Run runs spec for project against st in the project's calendar, resolving relative date
@@ -50,6 +51,8 @@ func Execute(ctx context.Context, st store.EventStore, spec *query.Spec, env que
 		res.Funnel, err = runFunnel(ctx, st, p)
 	case query.KindRetention:
 		res.Retention, err = runRetention(ctx, st, p)
+	case query.KindProducts:
+		res.Products, err = runProducts(ctx, st, p)
 	default:
 		err = fmt.Errorf("cannot run analysis: unknown kind %q", p.Kind)
 	}

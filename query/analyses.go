@@ -241,3 +241,17 @@ func (p *Plan) RetentionSQL() Compiled {
 	}
 	return render(p.d, outer)
 }
+
+// ProductsSQL returns the order events of a products analysis: rows (person Int64, ts
+// Int64, properties String), one per event of the plan's Event in its Range that passes the
+// filters, in no particular order. The line items are read from properties in Go, so that
+// both stores parse the products[] arrays the same way.
+func (p *Plan) ProductsSQL() Compiled {
+	p.mustBe(KindProducts)
+	q := eventQuery{events: []string{p.Spec.Event}, from: p.Range.From, to: p.Range.To, filters: p.filters}
+	s := &selectStmt{
+		cols: []alias{{ident("person"), "person"}, {ident("ts"), "ts"}, {ident("properties"), "properties"}},
+		from: fromItem{sub: p.events(q)},
+	}
+	return render(p.d, s)
+}

@@ -145,6 +145,16 @@ func Compile(spec *Spec, env Env) (*Plan, error) {
 		}
 		p.Range = TimeRange{cal.BucketFirst(p.Period, p.Cohorts.First), cal.BucketFirst(p.Period, p.Cohorts.Last+1)}
 		p.Horizon = cal.BucketFirst(p.Period, p.Cohorts.Last+1+int64(p.Periods))
+	case KindProducts:
+		if p.Spec.Event == "" {
+			p.Spec.Event = DefaultOrderEvent
+		}
+		if p.Spec.Sort == "" {
+			p.Spec.Sort = SortRevenue
+		}
+		if p.Spec.Limit == 0 {
+			p.Spec.Limit = DefaultProducts
+		}
 	}
 	return p, nil
 }

@@ -104,6 +104,8 @@ func goldenText(t *testing.T, spec *Spec, env Env) string {
 			}
 			add("reference: windowFunnel", c)
 		}
+	case KindProducts:
+		add("order events", p.ProductsSQL())
 	case KindRetention:
 		add("retention stream", p.RetentionSQL())
 		if env.Dialect == ClickHouse {

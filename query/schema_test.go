@@ -16,7 +16,8 @@ import (
 
 // schemaEnums lists the values of the string types that are enums.
 var schemaEnums = map[reflect.Type][]string{
-	reflect.TypeOf(Kind("")):        {string(KindTrends), string(KindFunnel), string(KindRetention)},
+	reflect.TypeOf(Kind("")):        {string(KindTrends), string(KindFunnel), string(KindRetention), string(KindProducts)},
+	reflect.TypeOf(ProductSort("")): {string(SortRevenue), string(SortOrders), string(SortUnits), string(SortBuyers)},
 	reflect.TypeOf(Interval("")):    {string(Hour), string(Day), string(Week), string(Month)},
 	reflect.TypeOf(Operator("")):    {string(OpEq), string(OpNeq), string(OpIn), string(OpNotIn), string(OpGt), string(OpGte), string(OpLt), string(OpLte), string(OpContains), string(OpNotContains), string(OpIsSet), string(OpIsNotSet)},
 	reflect.TypeOf(Math("")):        {string(MathTotal), string(MathDAU), string(MathSum), string(MathAvg), string(MathMin), string(MathMax), string(MathMedian), string(MathP90), string(MathPerPersonAvg)},

@@ -19,6 +19,18 @@ const (
 	KindTrends    Kind = "trends"
 	KindFunnel    Kind = "funnel"
 	KindRetention Kind = "retention"
+	KindProducts  Kind = "products"
+)
+
+// ProductSort orders the products of a products analysis.
+type ProductSort string
+
+// The product orders, each descending.
+const (
+	SortRevenue ProductSort = "revenue"
+	SortOrders  ProductSort = "orders"
+	SortUnits   ProductSort = "units"
+	SortBuyers  ProductSort = "buyers"
 )
 
 // Interval is a calendar unit of the project's time zone: a trends interval or a retention
@@ -108,6 +120,12 @@ type Spec struct {
 	Period      Interval     `json:"period,omitempty"`     // day, week or month; default day
 	FirstTime   bool         `json:"first_time,omitempty"` // cohort by the first-ever start event
 	Periods     int          `json:"periods,omitempty"`    // N: retained in periods 0..N; default 7
+
+	// Products: the line items (the products[] array of Segment's order events) of the
+	// orders in the range, per product.
+	Event string      `json:"event,omitempty"` // the order event; default "Order Completed"
+	Sort  ProductSort `json:"sort,omitempty"`  // default revenue
+	Limit int         `json:"limit,omitempty"` // top N products; default 10
 }
 
 // DateRange is the analysed range. From and To are a date "2024-01-31" of the project's

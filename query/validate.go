@@ -24,6 +24,9 @@ const (
 	MaxPeriods        = 60
 	DefaultPeriods    = 7
 	DefaultWindow     = "24h"
+	DefaultProducts   = 10
+	MaxProducts       = 1000
+	DefaultOrderEvent = "Order Completed"
 	MaxWindow         = 365 * 24 * time.Hour
 )
 
@@ -40,10 +43,12 @@ func (s *Spec) Validate() error {
 		return s.validateFunnel()
 	case KindRetention:
 		return s.validateRetention()
+	case KindProducts:
+		return s.validateProducts()
 	case "":
 		return invalid("kind", "is required")
 	}
-	return invalid("kind", "must be trends, funnel or retention, not %q", s.Kind)
+	return invalid("kind", "must be trends, funnel, retention or products, not %q", s.Kind)
 }
 
 func (s *Spec) validateCommon() error {
@@ -96,7 +101,14 @@ func (s *Spec) foreign() error {
 		{"period", s.Period != "", KindRetention},
 		{"first_time", s.FirstTime, KindRetention},
 		{"periods", s.Periods != 0, KindRetention},
+		{"event", s.Event != "", KindProducts},
+		{"sort", s.Sort != "", KindProducts},
+		{"limit", s.Limit != 0, KindProducts},
+		{"breakdown", s.Breakdown != nil && k == KindProducts, ""},
 	} {
+		if f.set && f.kind == "" {
+			return invalid(f.name, "does not apply to %s", k)
+		}
 		if f.set && f.kind != k {
 			return invalid(f.name, "applies to %s, not %s", f.kind, k)
 		}
@@ -236,6 +248,26 @@ func (s *Spec) validateRetention() error {
 	}
 	if s.Periods < 0 || s.Periods > MaxPeriods {
 		return invalid("periods", "must be between 1 and %d", MaxPeriods)
+	}
+	return nil
+}
+
+func (s *Spec) validateProducts() error {
+	if err := s.foreign(); err != nil {
+		return err
+	}
+	if s.Event != "" {
+		if err := validateEventName(s.Event, "event"); err != nil {
+			return err
+		}
+	}
+	switch s.Sort {
+	case "", SortRevenue, SortOrders, SortUnits, SortBuyers:
+	default:
+		return invalid("sort", "must be revenue, orders, units or buyers, not %q", s.Sort)
+	}
+	if s.Limit < 0 || s.Limit > MaxProducts {
+		return invalid("limit", "must be between 1 and %d", MaxProducts)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import { LivePage } from './pages/Live';
 import { DefinitionsPage } from './pages/Definitions';
 import { ImportPage } from './pages/Import';
 import { PersonsPage } from './pages/Persons';
+import { ProductsPage } from './pages/Products';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; me: Me } | { kind: 'error'; message: string };
 
@@ -134,6 +135,7 @@ function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; on
         { key: 'trends', label: t('trends') },
         { key: 'funnel', label: t('funnel') },
         { key: 'retention', label: t('retention') },
+        { key: 'products', label: t('productsNav') },
       ],
     },
     {
@@ -160,6 +162,7 @@ function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; on
       trends: <TrendsPage key={current.id} {...props} />,
       funnel: <FunnelPage key={current.id} {...props} />,
       retention: <RetentionPage key={current.id} {...props} />,
+      products: <ProductsPage key={current.id} {...props} />,
       dashboards: <DashboardsPage key={current.id} {...props} me={me} />,
       live: <LivePage key={current.id} {...props} />,
       definitions: <DefinitionsPage key={current.id} {...props} me={me} />,

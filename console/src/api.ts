@@ -134,6 +134,24 @@ export interface Result {
   funnel?: { window: string; steps: FunnelStep[]; breakdown?: { value: string; steps: FunnelStep[] }[] };
   retention?: { period: string; periods: number; first_time: boolean; cohorts: Cohort[] };
   trends?: { interval: string; series: TrendLine[] };
+  products?: ProductsResult;
+}
+
+export interface ProductRow {
+  id: string;
+  name?: string;
+  category?: string;
+  orders: number;
+  units: number;
+  revenue: number;
+  buyers: number;
+}
+
+export interface ProductsResult {
+  event: string;
+  sort: string;
+  products: ProductRow[];
+  totals: { orders: number; with_items: number; products: number; units: number; revenue: number; buyers: number; skipped_items: number };
 }
 
 export interface QueryAnswer {

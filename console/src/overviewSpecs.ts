@@ -68,7 +68,8 @@ export function overviewSpecs(days: number): Spec[] {
     // 17, 18: coupon receivers (step 1), the denominator of the redemption rate
     two('Coupon Received', 'Coupon Applied', '30d', current),
     two('Coupon Received', 'Coupon Applied', '30d', previous),
-    two('Product Viewed', 'Order Completed', '24h', current, { property: 'name', limit: 10 }), // 19 top products
+    // 19 top products: the line items of the orders, by revenue
+    { kind: 'products', date_range: current, sort: 'revenue', limit: 10 },
     two('App Launched', 'Order Completed', '24h', current, { property: 'context.scene', limit: 10 }), // 20 scenes
     two('Coupon Applied', 'Order Completed', '24h', current), // 21 coupon users (step 1)
     two('Coupon Applied', 'Order Completed', '24h', previous), // 22

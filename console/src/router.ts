@@ -9,6 +9,7 @@ export type Page =
   | 'trends'
   | 'funnel'
   | 'retention'
+  | 'products'
   | 'live'
   | 'definitions'
   | 'import'
@@ -22,6 +23,7 @@ export const pages: Page[] = [
   'trends',
   'funnel',
   'retention',
+  'products',
   'live',
   'definitions',
   'import',

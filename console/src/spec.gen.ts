@@ -43,13 +43,15 @@ export type FunnelOrder = 'ordered' | 'strict' | 'unordered';
 /** A calendar unit of the project's time zone; weeks start on Monday. */
 export type Interval = 'hour' | 'day' | 'week' | 'month';
 
-export type Kind = 'trends' | 'funnel' | 'retention';
+export type Kind = 'trends' | 'funnel' | 'retention' | 'products';
 
 /** How a trends series aggregates the events of one interval. */
 export type Math = 'total' | 'dau' | 'sum' | 'avg' | 'min' | 'max' | 'median' | 'p90' | 'per_person_avg';
 
 /** How a filter compares the property with value. */
 export type Operator = 'eq' | 'neq' | 'in' | 'not_in' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'not_contains' | 'is_set' | 'is_not_set';
+
+export type ProductSort = 'revenue' | 'orders' | 'units' | 'buyers';
 
 export interface Series {
   event: string;
@@ -67,6 +69,7 @@ export interface Spec {
   /** trends: add the previous period of the same length */
   compare?: boolean;
   date_range: DateRange;
+  event?: string;
   /** funnel: not implemented yet (400 unsupported) */
   exclusions?: Exclusion[];
   /** apply to every event of the analysis */
@@ -79,6 +82,7 @@ export interface Spec {
   interval?: Interval;
   /** trends (事件分析), funnel (漏斗分析) or retention (留存分析) */
   kind: Kind;
+  limit?: number;
   /** funnel: only ordered is implemented yet (the others give 400 unsupported) */
   order?: FunnelOrder;
   /** retention: day, week or month; default day */
@@ -89,6 +93,7 @@ export interface Spec {
   return_event?: EventFilter;
   /** trends only: the lines, named A, B, … in order */
   series?: Series[];
+  sort?: ProductSort;
   /** retention: the event that puts a person in a cohort */
   start_event?: EventFilter;
   /** funnel only: 2 to 20 steps */

@@ -6,7 +6,7 @@
 // the query API (POST /api/v1/projects/{id}/query), so it equals what an analysis shows.
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Card, Col, Row, Space, Statistic, Table, Typography } from 'antd';
-import { rangeFor, runQuery, type Membership, type Cohort, type QueryAnswer, type Spec, type TrendLine } from '../api';
+import { rangeFor, runQuery, type Membership, type Cohort, type ProductRow, type QueryAnswer, type Spec, type TrendLine } from '../api';
 import { overviewSpecs as specs, purchaseSteps } from '../overviewSpecs';
 import { channelName, sceneName } from '../scenes';
 import { Chart, palette } from '../Chart';
@@ -39,7 +39,7 @@ export function figureSpec(key: string, days: number): Spec | undefined {
     case 'purchaseFunnel':
       return { kind: 'funnel', window: '24h', date_range: r, steps: purchaseSteps.map((event) => ({ event })) };
     case 'topProducts':
-      return { ...funnel('Product Viewed', 'Order Completed', '24h'), breakdown: { property: 'name', limit: 10 } };
+      return { kind: 'products', date_range: r, sort: 'revenue', limit: 20 };
     case 'byScene':
       return { ...funnel('App Launched', 'Order Completed', '24h'), breakdown: { property: 'context.scene', limit: 10 } };
     case 'byChannel':
@@ -76,7 +76,7 @@ export const sources: Record<string, string> = {
   couponRate: '/funnel',
   refundRate: '/trends',
   purchaseFunnel: '/funnel',
-  topProducts: '/funnel',
+  topProducts: '/products',
   byScene: '/funnel',
   byChannel: '/funnel',
   retentionD: '/retention',
@@ -174,7 +174,7 @@ export function Overview({ project }: { project: Membership }) {
       cur: make(false, 1, 3, 6),
       prev: make(true, 2, 4, 7),
       line,
-      products: rows(19).filter((r) => r.value !== '$other').slice(0, 10),
+      products: answers[19].result.products?.products ?? [],
       // the rest of the scenes ($other) last
       scenes: [...rows(20).filter((r) => r.value !== '$other'), ...rows(20).filter((r) => r.value === '$other')],
       channels: [...rows(23).filter((r) => r.value !== '$other'), ...rows(23).filter((r) => r.value === '$other')],
@@ -337,7 +337,13 @@ export function Overview({ project }: { project: Membership }) {
         </Col>
         <Col xs={24} xl={12}>
           <Card size="small" title={t('topProducts')} extra={<a onClick={() => openAnalysis('/funnel', figureSpec('topProducts', days))}>{t('viewAnalysis')}</a>} data-testid="top-products">
-            <Table size="small" pagination={false} rowKey="value" loading={!answers && !err} dataSource={figs?.products ?? []} columns={breakdownColumns(t('viewers'), t('payers'), t('product'))} />
+            <Table size="small" pagination={false} loading={!answers && !err} dataSource={figs?.products ?? []} rowKey="id" columns={[
+                { title: t('product'), key: 'product', ellipsis: true, render: (_: unknown, r: ProductRow) => (r.name ? `${r.name} (${r.id})` : r.id) },
+                { title: t('orders'), dataIndex: 'orders', align: 'right' as const, render: count },
+                { title: t('units'), dataIndex: 'units', align: 'right' as const, render: count },
+                { title: t('gmv'), dataIndex: 'revenue', align: 'right' as const, render: money },
+                { title: t('payers'), dataIndex: 'buyers', align: 'right' as const, render: count },
+              ]} />
           </Card>
         </Col>
         <Col xs={24} xl={12}>

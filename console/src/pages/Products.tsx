@@ -1,0 +1,170 @@
+// Products (商品排行): the line items (products[]) of the order events in a range, per
+// product: orders, units, revenue (price × quantity) and buyers, the top N by a chosen
+// figure, as a bar chart and a table. The overview's top products open it prefilled.
+import { useEffect, useState } from 'react';
+import { Alert, Button, Card, Form, InputNumber, Select, Space, Table, Typography } from 'antd';
+import { rangeFor, runQuery, type Membership, type ProductRow, type QueryAnswer, type Spec } from '../api';
+import { Chart, palette } from '../Chart';
+import { useI18n, useStrings } from '../i18n';
+import { prefill } from '../router';
+import { ComputedAt, EventPicker, FiltersEditor, fmtNumber, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import type { ProductSort } from '../spec.gen';
+
+const strings = {
+  'zh-CN': {
+    title: '商品排行',
+    hint: '订单事件中的商品明细 (products[])：每个商品的订单数、件数、销售额 (单价 × 数量) 与购买人数。',
+    orderEvent: '订单事件',
+    sortBy: '排序',
+    revenue: '销售额',
+    orders: '订单数',
+    units: '件数',
+    buyers: '购买人数',
+    top: '前 N 个',
+    product: '商品',
+    category: '类目',
+    totals: '合计',
+    totalsLine: '{orders} 笔订单 ({withItems} 笔有商品明细)，{products} 个商品，{units} 件，销售额 {revenue}，{buyers} 位购买者',
+    skipped: '{n} 条商品明细缺少商品 ID 或单价/数量不是数字，未计入。',
+  },
+  en: {
+    title: 'Products',
+    hint: "The line items (products[]) of the order events: per product, orders, units, revenue (price × quantity) and buyers.",
+    orderEvent: 'Order event',
+    sortBy: 'Sort by',
+    revenue: 'Revenue',
+    orders: 'Orders',
+    units: 'Units',
+    buyers: 'Buyers',
+    top: 'Top N',
+    product: 'Product',
+    category: 'Category',
+    totals: 'Totals',
+    totalsLine: '{orders} orders ({withItems} with line items), {products} products, {units} units, revenue {revenue}, {buyers} buyers',
+    skipped: '{n} line items lack a product id or have a price or quantity that is not a number; they are left out.',
+  },
+};
+
+const fill = (s: string, v: Record<string, string>) => s.replace(/\{(\w+)\}/g, (_, k) => v[k] ?? '');
+
+export function ProductsPage({ project }: { project: Membership }) {
+  const { t, lang } = useI18n();
+  const s = useStrings(strings);
+  const [init] = useState(() => prefill('products'));
+  const [event, setEvent] = useState(init?.spec.event ?? 'Order Completed');
+  const [sort, setSort] = useState<ProductSort>(init?.spec.sort ?? 'revenue');
+  const [limit, setLimit] = useState(init?.spec.limit ?? 20);
+  const [days, setDays] = useState(init?.days ?? 30);
+  const [filters, setFilters] = useState<FilterRow[]>([]);
+  const [answer, setAnswer] = useState<QueryAnswer>();
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const run = async () => {
+    const spec: Spec = { kind: 'products', date_range: rangeFor(days).current, event, sort, limit };
+    const f = toFilters(filters);
+    if (f) spec.filters = f;
+    setBusy(true);
+    setErr('');
+    try {
+      setAnswer(await runQuery(project.id, spec));
+    } catch (e) {
+      setErr((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => {
+    run();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [project.id]);
+
+  const money = (v: number) => (project.currency === 'CNY' ? '¥' : project.currency + ' ') + fmtNumber(v, lang, 2);
+  const count = (v: number) => fmtNumber(v, lang);
+  const res = answer?.result.products;
+  const rows = res?.products ?? [];
+  const label = (r: ProductRow) => (r.name ? `${r.name} (${r.id})` : r.id);
+  const metric = (r: ProductRow) => (sort === 'orders' ? r.orders : sort === 'units' ? r.units : sort === 'buyers' ? r.buyers : r.revenue);
+  const sorts: ProductSort[] = ['revenue', 'orders', 'units', 'buyers'];
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="products">
+      <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          {s.title}
+        </Typography.Title>
+        <ComputedAt answers={[answer]} />
+      </Space>
+      <Typography.Text type="secondary">{s.hint}</Typography.Text>
+      <Card size="small">
+        <Form layout="inline" style={{ rowGap: 8 }}>
+          <Form.Item label={s.orderEvent}>
+            <EventPicker value={event} onChange={setEvent} testid="order-event" />
+          </Form.Item>
+          <Form.Item label={t('range')}>
+            <RangeSelect value={days} onChange={setDays} />
+          </Form.Item>
+          <Form.Item label={s.sortBy}>
+            <Select value={sort} onChange={setSort} style={{ width: 120 }} data-testid="sort" options={sorts.map((v) => ({ value: v, label: s[v] }))} />
+          </Form.Item>
+          <Form.Item label={s.top}>
+            <InputNumber min={1} max={1000} value={limit} onChange={(v) => setLimit(v ?? 20)} style={{ width: 90 }} />
+          </Form.Item>
+          <Form.Item>
+            <Button type="primary" onClick={run} loading={busy} data-testid="run">
+              {t('run')}
+            </Button>
+          </Form.Item>
+        </Form>
+        <div style={{ marginTop: 8 }}>
+          <FiltersEditor rows={filters} onChange={setFilters} />
+        </div>
+      </Card>
+      {err && <Alert type="error" message={err} data-testid="error" />}
+      {res && (
+        <Card size="small" title={s.totals}>
+          <Typography.Text data-testid="products-totals">
+            {fill(s.totalsLine, {
+              orders: count(res.totals.orders),
+              withItems: count(res.totals.with_items),
+              products: count(res.totals.products),
+              units: count(res.totals.units),
+              revenue: money(res.totals.revenue),
+              buyers: count(res.totals.buyers),
+            })}
+          </Typography.Text>
+          {res.totals.skipped_items > 0 && <Alert style={{ marginTop: 8 }} type="warning" message={fill(s.skipped, { n: count(res.totals.skipped_items) })} />}
+        </Card>
+      )}
+      <Card size="small" loading={busy && !answer}>
+        <Chart
+          height={Math.max(200, Math.min(rows.length, 20) * 26 + 40)}
+          option={{
+            tooltip: { trigger: 'axis' },
+            grid: { left: 200, right: 60, top: 10, bottom: 20 },
+            xAxis: { type: 'value' },
+            yAxis: { type: 'category', inverse: true, data: rows.slice(0, 20).map(label), axisLabel: { width: 180, overflow: 'truncate' } },
+            series: [{ type: 'bar', name: s[sort], data: rows.slice(0, 20).map(metric), color: palette[0], label: { show: true, position: 'right' } }],
+          }}
+        />
+        <Table
+          size="small"
+          rowKey="id"
+          data-testid="products-table"
+          dataSource={rows}
+          pagination={{ pageSize: 20, hideOnSinglePage: true }}
+          scroll={{ x: true }}
+          columns={[
+            { title: '#', key: 'rank', width: 50, render: (_: unknown, __: ProductRow, i: number) => i + 1 },
+            { title: s.product, key: 'product', ellipsis: true, render: (_: unknown, r: ProductRow) => label(r) },
+            { title: s.category, dataIndex: 'category', ellipsis: true },
+            { title: s.orders, dataIndex: 'orders', align: 'right', render: count },
+            { title: s.units, dataIndex: 'units', align: 'right', render: count },
+            { title: s.revenue, dataIndex: 'revenue', align: 'right', render: money },
+            { title: s.buyers, dataIndex: 'buyers', align: 'right', render: count },
+          ]}
+        />
+      </Card>
+    </Space>
+  );
+}
