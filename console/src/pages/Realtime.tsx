@@ -146,7 +146,7 @@ export function RealtimePanel({ project }: { project: Membership }) {
       ],
       series: [
         { name: s.events, type: 'bar', data: m.map((p) => p.events), barMaxWidth: 14 },
-        { name: s.persons, type: 'line', yAxisIndex: 1, data: m.map((p) => p.persons), smooth: true, symbolSize: 4 },
+        { name: s.persons, type: 'line', yAxisIndex: 1, data: m.map((p) => p.persons), symbolSize: 4 },
       ],
     };
   }, [sum, fmtMinute, s.events, s.persons]);
