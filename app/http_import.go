@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jingyun/jingyun/apierr"
@@ -123,7 +124,15 @@ func (h *importAPI) create(w http.ResponseWriter, r *http.Request, acc *auth.Acc
 			case errors.Is(err, importjob.ErrEmpty):
 				return apierr.Field("empty_file", "file", "the file is empty")
 			case err != nil:
-				return formError(err, tooLarge)
+				var re *importjob.ReadError
+				if errors.As(err, &re) {
+					return formError(err, tooLarge)
+				}
+				if errors.Is(err, syscall.ENOSPC) {
+					return &apierr.Error{Status: http.StatusInsufficientStorage, Code: "disk_full", RetryAfter: 60, Cause: err,
+						Message: "the server's disk is full; the upload was discarded"}
+				}
+				return apierr.Internal(err)
 			}
 		case "mapping", "preset", "skip_bad":
 			b, err := io.ReadAll(io.LimitReader(part, maxFormField+1))

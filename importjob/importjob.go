@@ -20,6 +20,8 @@
 //     dedupe window may no longer cover its events): it ends failed with code
 //     "interrupted", saying that part of the file may have been written.
 //
+// Event ids are importer's, with the namespace of Namespace when the mapping sets none.
+//
 // So a restart never leaves a silent partial write. Cancelling is allowed until loading
 // starts, never during it. Finished records are kept (the newest Config.Keep); uploads are
 // deleted when their job ends.
@@ -32,6 +34,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -113,7 +116,7 @@ type Request struct {
 	ProjectID uint32
 	// FileName is the uploaded file's name as the client gave it; only its base name is
 	// kept. It names the job and, when the mapping sets no message_id.namespace, is the
-	// namespace of the event ids, as `jingyun import` of a file of that name would use.
+	// namespace of the event ids (see Namespace).
 	FileName string
 	// Mapping is the mapping JSON; Preset, when set, names the shipped preset it came from.
 	Mapping []byte
@@ -133,9 +136,11 @@ type Job struct {
 	SkipBad   bool            `json:"skip_bad"`
 	By        string          `json:"created_by,omitempty"`
 	State     State           `json:"state"`
-	// Bytes is the size of the upload; BytesRead the bytes read by the current pass.
-	Bytes     int64 `json:"bytes"`
-	BytesRead int64 `json:"bytes_read"`
+	// Bytes is the size of the upload, SHA256 its digest; BytesRead the bytes read by the
+	// current pass.
+	Bytes     int64  `json:"bytes"`
+	SHA256    string `json:"sha256"`
+	BytesRead int64  `json:"bytes_read"`
 	// Pass is the current pass over the file (1 or 2) of Passes (2 when the file is
 	// validated before loading).
 	Pass   int `json:"pass"`
@@ -197,6 +202,26 @@ type FileError struct{ Err error }
 func (e *FileError) Error() string { return e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
 
+// ReadError is a failure to read the client's upload (a broken or truncated body).
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "cannot read the upload: " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// errReader remembers the error of its reader.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(b []byte) (int, error) {
+	n, err := e.r.Read(b)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
 // Runner keeps the jobs of one server and runs them one at a time. Its methods are safe
 // for concurrent use.
 type Runner struct {
@@ -225,8 +250,9 @@ type job struct {
 type Upload struct {
 	id   string
 	path string
-	// Size is the number of bytes received.
-	Size int64
+	// Size is the number of bytes received; SHA256 their digest, in hex.
+	Size   int64
+	SHA256 string
 }
 
 // Discard removes the upload; it may be called after Submit (then it does nothing).
@@ -272,7 +298,9 @@ func (r *Runner) Close() error {
 func (r *Runner) MaxBytes() int64 { return r.cfg.MaxBytes }
 
 // Receive streams body into a new upload of at most MaxBytes bytes. It returns ErrTooLarge
-// (the partial upload removed) when body is longer and ErrEmpty when it is empty.
+// (the partial upload removed) when body is longer, ErrEmpty when it is empty, a
+// *ReadError when body fails, and any other error when the upload cannot be stored (a
+// full disk wraps syscall.ENOSPC).
 func (r *Runner) Receive(body io.Reader) (*Upload, error) {
 	id := newID()
 	path := filepath.Join(r.cfg.Dir, id+".upload")
@@ -280,15 +308,20 @@ func (r *Runner) Receive(body io.Reader) (*Upload, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create upload: %w", err)
 	}
-	n, err := io.Copy(f, io.LimitReader(body, r.cfg.MaxBytes+1))
+	h := sha256.New()
+	src := &errReader{r: io.LimitReader(body, r.cfg.MaxBytes+1)}
+	n, err := io.Copy(io.MultiWriter(f, h), src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	u := &Upload{id: id, path: path, Size: n}
+	u := &Upload{id: id, path: path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
 	switch {
+	case err != nil && src.err != nil:
+		u.Discard()
+		return nil, &ReadError{Err: src.err}
 	case err != nil:
 		u.Discard()
-		return nil, fmt.Errorf("cannot receive upload: %w", err)
+		return nil, fmt.Errorf("cannot store upload: %w", err)
 	case n > r.cfg.MaxBytes:
 		u.Discard()
 		return nil, ErrTooLarge
@@ -330,6 +363,7 @@ func (r *Runner) Submit(req Request, u *Upload) (Job, error) {
 		By:        req.By,
 		State:     Queued,
 		Bytes:     u.Size,
+		SHA256:    u.SHA256,
 		Passes:    passes(m, req.SkipBad),
 		BadRows:   []importer.BadRow{},
 		CreatedAt: time.Now().UTC(),
@@ -436,6 +470,20 @@ func (j *job) view() Job {
 		}
 	}
 	return v
+}
+
+// Namespace is the namespace of the event ids of an upload whose mapping sets none. Ids
+// keyed by columns or by order key get the file's name, as `jingyun import` of a file of
+// that name would: the same rows or orders in another extract of the same name get the same
+// ids. Ids by line number also get the start of the file's SHA-256: line 2 of this week's
+// "orders.csv" is not line 2 of last week's, and must not be dropped as its duplicate;
+// uploading the very same file again gives the same ids.
+func Namespace(m *importer.Mapping, fileName, sha string) string {
+	ns := strings.TrimSuffix(fileName, ".gz")
+	if len(m.MessageID.Key) == 0 && m.Order == nil {
+		ns += "@" + sha[:min(16, len(sha))]
+	}
+	return ns
 }
 
 // passes is how many times importer reads the file (see importer.Run).

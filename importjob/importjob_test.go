@@ -135,15 +135,29 @@ func TestImportJob(t *testing.T) {
 	if sink.count() != 12000 {
 		t.Fatalf("%d events stored", sink.count())
 	}
-	// The ids are those `jingyun import` gives a file of the same name.
-	path := filepath.Join(t.TempDir(), "orders.csv")
-	os.WriteFile(path, []byte(body), 0o644)
+	// Ids by line number depend on the content: the same file again gives the same ids (all
+	// dropped as duplicates), another file of the same name new ones.
+	if j2 := wait(t, r, submit(t, r, "orders.csv", body, mapping, false).ID); j2.State != Done || sink.count() != 12000 {
+		t.Fatalf("the same file again: %+v, %d events stored", j2, sink.count())
+	}
+	other := csvRows(12000, map[int]string{0: "Seen,u0,1700000000,9.99"})
+	if j2 := wait(t, r, submit(t, r, "orders.csv", other, mapping, false).ID); j2.State != Done || sink.count() != 24000 {
+		t.Fatalf("another file of the same name: %+v, %d events stored", j2, sink.count())
+	}
+	// Ids keyed by columns are those `jingyun import` gives a file of the same name.
+	keyed := strings.Replace(mapping, `"format":"csv",`, `"format":"csv","message_id":{"key":["user","ts"]},`, 1)
+	small := csvRows(5, nil)
+	viaJob := newSink()
+	r2 := open(t, t.TempDir(), viaJob, Config{})
+	wait(t, r2, submit(t, r2, "keyed.csv", small, keyed, false).ID)
+	path := filepath.Join(t.TempDir(), "keyed.csv")
+	os.WriteFile(path, []byte(small), 0o644)
 	cli := newSink()
-	m, _ := importer.ParseMapping([]byte(mapping))
+	m, _ := importer.ParseMapping([]byte(keyed))
 	if _, err := importer.Run(context.Background(), importer.Options{Path: path, Mapping: m, ProjectID: 1}, cli); err != nil {
 		t.Fatal(err)
 	}
-	if cli.events[0].ID != sink.events[0].ID || cli.events[11999].ID != sink.events[11999].ID {
+	if len(viaJob.events) != 5 || cli.events[0].ID != viaJob.events[0].ID || cli.events[4].ID != viaJob.events[4].ID {
 		t.Fatal("the job's event ids differ from the CLI's")
 	}
 	if _, err := os.Stat(filepath.Join(dir, j.ID+".upload")); !os.IsNotExist(err) {
@@ -165,7 +179,7 @@ func TestImportJob(t *testing.T) {
 	}
 
 	// Newest first; another project sees none of them.
-	if l := r.List(1, 0); len(l) != 3 || l[0].File != "bad2.csv" || l[2].File != "orders.csv" {
+	if l := r.List(1, 0); len(l) != 5 || l[0].File != "bad2.csv" || l[4].File != "orders.csv" {
 		t.Fatalf("list %+v", l)
 	}
 	if len(r.List(2, 0)) != 0 {
@@ -180,8 +194,8 @@ func TestImportJob(t *testing.T) {
 
 	// Records survive a restart.
 	r.Close()
-	r2 := open(t, dir, sink, Config{})
-	if l := r2.List(1, 0); len(l) != 3 || l[2].State != Done || l[0].BadRows[0].Line != 19 {
+	r3 := open(t, dir, sink, Config{})
+	if l := r3.List(1, 0); len(l) != 5 || l[4].State != Done || l[0].BadRows[0].Line != 19 {
 		t.Fatalf("after restart %+v", l)
 	}
 }

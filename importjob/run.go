@@ -83,8 +83,7 @@ func (r *Runner) run(j *job) {
 	defer cancel()
 	r.cfg.Log.Info("import started", "job", j.ID, "project", j.ProjectID, "file", j.File, "resumed", j.Resumed)
 	if m.MessageID.Namespace == "" {
-		// The ids `jingyun import` gives a file of this name.
-		m.MessageID.Namespace = strings.TrimSuffix(j.File, ".gz")
+		m.MessageID.Namespace = Namespace(m, j.File, j.SHA256)
 	}
 	path := r.uploadPath(j.ID)
 	rep, err := importer.Run(ctx, importer.Options{

@@ -64,8 +64,7 @@ interface Preset {
 const strings = {
   'zh-CN': {
     hint: '上传历史数据文件（CSV 或 NDJSON，可 gzip 压缩），按映射把每一行变成事件，规则与命令行 jingyun import 相同：默认只要有一行有问题就什么都不导入，并列出问题行的行号。详见 docs/import.md。',
-    forbidden: '导入数据需要管理员或所有者角色。你在本项目的角色是',
-    askAdmin: '请联系项目管理员。',
+    forbidden: '导入数据需要管理员或所有者角色，你在本项目的角色是“{role}”。请联系项目管理员。',
     newImport: '新建导入',
     file: '文件',
     chooseFile: '选择文件',
@@ -107,8 +106,7 @@ const strings = {
   },
   en: {
     hint: 'Upload a file of past events (CSV or NDJSON, gzip allowed); a mapping turns each row into an event, with the same rules as the jingyun import command: by default, a file with any bad row imports nothing and its bad rows are listed by line number. See docs/import.md.',
-    forbidden: 'Importing data takes the admin or owner role. Your role in this project is',
-    askAdmin: 'Ask an admin of the project.',
+    forbidden: 'Importing data takes the admin or owner role; your role in this project is {role}. Ask an admin of the project.',
     newImport: 'New import',
     file: 'File',
     chooseFile: 'Choose a file',
@@ -191,7 +189,7 @@ export function ImportPage({ project }: { project: Membership; me: Me }) {
     return (
       <div data-testid="import">
         <Typography.Title level={4}>{t('import')}</Typography.Title>
-        <Alert type="info" showIcon data-testid="import-forbidden" message={`${s.forbidden} ${t(('role_' + project.role) as 'role_viewer')}. ${s.askAdmin}`} />
+        <Alert type="info" showIcon data-testid="import-forbidden" message={s.forbidden.replace('{role}', t(`role_${project.role}`))} />
       </div>
     );
   }
