@@ -1,5 +1,5 @@
 // Overview (运营看板): the shop's key figures for the last 7 or 30 days against the period
-// before, DAU / WAU / MAU, cart abandonment, repeat purchase, coupon redemption and refund
+// before, a real-time panel of the last 30 minutes (./Realtime.tsx), DAU / WAU / MAU, cart abandonment, repeat purchase, coupon redemption and refund
 // rates, a purchase funnel, new-visitor retention, trend charts, top products and
 // breakdowns by scene and channel (definitions: docs/console.md). The queries are in
 // ../overviewSpecs.ts. Every figure comes from
@@ -9,6 +9,7 @@ import { Alert, Card, Col, Row, Space, Statistic, Table, Typography } from 'antd
 import { rangeFor, runQuery, type Membership, type Cohort, type ProductRow, type QueryAnswer, type Spec, type TrendLine } from '../api';
 import { overviewSpecs as specs, purchaseSteps } from '../overviewSpecs';
 import { channelName, sceneName } from '../scenes';
+import { RealtimePanel } from './Realtime';
 import { Chart, palette } from '../Chart';
 import { useI18n } from '../i18n';
 import { openAnalysis } from '../router';
@@ -267,6 +268,7 @@ export function Overview({ project }: { project: Membership }) {
       <Row gutter={[12, 12]} data-testid="kpis-more">
         {kpiCards(kpis2)}
       </Row>
+      <RealtimePanel project={project} />
       <Row gutter={[12, 12]}>
         <Col xs={24} xl={12}>
           <Card size="small" title={t('trendVisitors')}>
