@@ -21,6 +21,7 @@ import { DefinitionsPage } from './pages/Definitions';
 import { ImportPage } from './pages/Import';
 import { PersonsPage } from './pages/Persons';
 import { ProductsPage } from './pages/Products';
+import { NewProjectButton } from './NewProject';
 
 type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; me: Me } | { kind: 'error'; message: string };
 
@@ -109,7 +110,7 @@ export function App() {
   );
 }
 
-function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; onChanged: () => void }) {
+function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; onChanged: () => void | Promise<void> }) {
   const { t, lang, setLang } = useI18n();
   const path = usePath();
   const page = pageOf(path);
@@ -196,6 +197,12 @@ function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; on
               onChange={choose}
               style={{ minWidth: 200 }}
               options={me.projects.map((p) => ({ value: p.id, label: `${p.name} (#${p.id})` }))}
+            />
+            <NewProjectButton
+              onCreated={async (id) => {
+                await onChanged();
+                choose(id);
+              }}
             />
           </Space>
           <Button data-testid="lang" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}>

@@ -33,9 +33,9 @@ const rank: Record<Role, number> = { owner: 5, admin: 4, analyst: 3, operator: 2
 const roles: Role[] = ['owner', 'admin', 'analyst', 'operator', 'viewer'];
 
 const fallbackZones = ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Taipei', 'Asia/Singapore', 'Asia/Tokyo', 'Europe/London', 'America/New_York', 'UTC'];
-const currencies = ['CNY', 'HKD', 'TWD', 'USD', 'EUR', 'JPY', 'SGD', 'GBP'];
+export const currencies = ['CNY', 'HKD', 'TWD', 'USD', 'EUR', 'JPY', 'SGD', 'GBP'];
 
-function timeZones(): string[] {
+export function timeZones(): string[] {
   const f = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf;
   try {
     const z = f ? f('timeZone') : [];
