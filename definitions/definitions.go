@@ -121,17 +121,37 @@ func Properties(ctx context.Context, s store.EventStore, project uint32, event s
 		sample = DefaultSample
 	}
 	c := newCollector()
-	err := s.Query(ctx, fmt.Sprintf(`SELECT properties, context FROM events WHERE project_id = ? AND event = ?
-ORDER BY ts DESC LIMIT %d`, sample), []any{int64(project), event}, func(row []any) error {
+	if err := c.read(ctx, s, project, event, sample); err != nil {
+		return nil, 0, err
+	}
+	return c.list(), c.rows, nil
+}
+
+// read collects the paths of the latest n events named event. It first finds the time of
+// the nth latest, reading only narrow columns, so that the wide JSON columns are read for
+// the sample alone.
+func (c *collector) read(ctx context.Context, s store.EventStore, project uint32, event string, n int) error {
+	cond, args := "", []any{int64(project), event}
+	err := s.Query(ctx, fmt.Sprintf(`SELECT ts FROM events WHERE project_id = ? AND event = ?
+ORDER BY ts DESC LIMIT 1 OFFSET %d`, n-1), []any{int64(project), event}, func(row []any) error {
+		from, err := toInt(row[0])
+		cond, args = " AND ts >= ?", append(args, from)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("cannot read properties of %q: %w", event, err)
+	}
+	err = s.Query(ctx, fmt.Sprintf(`SELECT properties, context FROM events WHERE project_id = ? AND event = ?%s
+ORDER BY ts DESC LIMIT %d`, cond, n), args, func(row []any) error {
 		props, _ := row[0].(string)
 		cx, _ := row[1].(string)
 		c.row(props, cx)
 		return nil
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("cannot read properties of %q: %w", event, err)
+		return fmt.Errorf("cannot read properties of %q: %w", event, err)
 	}
-	return c.list(), c.rows, nil
+	return nil
 }
 
 // ProjectProperty is a property path seen anywhere in a project: Count is the number of
@@ -176,15 +196,8 @@ func AllProperties(ctx context.Context, s store.EventStore, project uint32, perE
 	var total int64
 	for _, e := range evs {
 		c := newCollector()
-		err := s.Query(ctx, fmt.Sprintf(`SELECT properties, context FROM events WHERE project_id = ? AND event = ?
-ORDER BY ts DESC LIMIT %d`, perEvent), []any{int64(project), e.Name}, func(row []any) error {
-			props, _ := row[0].(string)
-			cx, _ := row[1].(string)
-			c.row(props, cx)
-			return nil
-		})
-		if err != nil {
-			return nil, 0, fmt.Errorf("cannot read properties of %q: %w", e.Name, err)
+		if err := c.read(ctx, s, project, e.Name, perEvent); err != nil {
+			return nil, 0, err
 		}
 		total += c.rows
 		for k, a := range c.seen {
@@ -240,14 +253,50 @@ type acc struct {
 type collector struct {
 	seen map[pathKey]*acc
 	rows int64
+	// memo holds the paths of JSON texts already walked: events of one session share their
+	// context, and many share their properties, so most rows need no parsing.
+	memo map[string][]occurrence
+	occ  []occurrence // being recorded by walk
 }
 
-func newCollector() *collector { return &collector{seen: map[pathKey]*acc{}} }
+// occurrence is one path found in a JSON text, with its value.
+type occurrence struct {
+	key   pathKey
+	depth int
+	v     json.RawMessage
+}
+
+// maxMemo bounds the JSON texts a collector remembers.
+const maxMemo = 4096
+
+func newCollector() *collector {
+	return &collector{seen: map[pathKey]*acc{}, memo: map[string][]occurrence{}}
+}
 
 func (c *collector) row(props, cx string) {
 	c.rows++
-	c.walk(SourceProperties, nil, json.RawMessage(props), 0)
-	c.walk(SourceContext, nil, json.RawMessage(cx), 0)
+	c.text(SourceProperties, props)
+	c.text(SourceContext, cx)
+}
+
+// text adds the paths of one JSON text of a row.
+func (c *collector) text(source, raw string) {
+	if raw == "" || raw == "{}" {
+		return
+	}
+	key := source + "\x00" + raw
+	occ, ok := c.memo[key]
+	if !ok {
+		c.occ = nil
+		c.walk(source, nil, json.RawMessage(raw), 0)
+		occ = c.occ
+		if len(c.memo) < maxMemo {
+			c.memo[key] = occ
+		}
+	}
+	for i := range occ {
+		c.add(&occ[i])
+	}
 }
 
 // walk records the keys of the object v found at path keys.
@@ -261,7 +310,7 @@ func (c *collector) walk(source string, keys []string, v json.RawMessage, depth 
 			continue
 		}
 		path := append(keys[:len(keys):len(keys)], k)
-		c.add(source, path, x)
+		c.occ = append(c.occ, occurrence{pathKey{source, strings.Join(path, "\x00")}, len(path), x})
 		if depth+1 >= MaxDepth {
 			continue
 		}
@@ -285,21 +334,20 @@ func (c *collector) walk(source string, keys []string, v json.RawMessage, depth 
 	}
 }
 
-func (c *collector) add(source string, path []string, v json.RawMessage) {
-	k := pathKey{source, strings.Join(path, "\x00")}
-	a := c.seen[k]
+func (c *collector) add(o *occurrence) {
+	a := c.seen[o.key]
 	if a == nil {
 		if len(c.seen) >= maxTracked {
 			return
 		}
-		a = &acc{name: pathName(source, path), depth: len(path), types: map[string]int64{},
-			example: append(json.RawMessage(nil), v...)}
-		c.seen[k] = a
+		a = &acc{name: pathName(o.key.source, strings.Split(o.key.keys, "\x00")), depth: o.depth, types: map[string]int64{},
+			example: append(json.RawMessage(nil), o.v...)}
+		c.seen[o.key] = a
 	}
 	if a.lastRow != c.rows {
 		a.lastRow = c.rows
 		a.count++
-		a.types[jsonType(v)]++
+		a.types[jsonType(o.v)]++
 	}
 }
 

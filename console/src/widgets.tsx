@@ -2,21 +2,25 @@
 // "computed at" line.
 import { AutoComplete, Button, Input, Select, Space, Typography } from 'antd';
 import { type Filter, type Operator, type QueryAnswer } from './api';
-import { useEventDefinitions, usePropertyDefinitions } from './definitions';
+import { matches, useEventDefinitions, usePropertyDefinitions } from './definitions';
 import { useI18n } from './i18n';
 
 // EventPicker offers the project's event names (from the definitions API, highest volume
-// first, with their counts); any other name can be typed.
+// first, with their display names and counts; typing finds either name); any other name
+// can be typed.
 export function EventPicker({ value, onChange, testid }: { value: string; onChange: (v: string) => void; testid?: string }) {
   const { lang } = useI18n();
   const defs = useEventDefinitions();
   const opts = defs
-    .filter((e) => !value || e.name.toLowerCase().includes(value.toLowerCase()))
+    .filter((e) => matches(e, value))
     .map((e) => ({
       value: e.name,
       label: (
         <span data-testid="event-option" style={{ display: 'flex', justifyContent: 'space-between', gap: 12 }}>
-          <span>{e.name}</span>
+          <span>
+            {e.name}
+            {e.display_name && <Typography.Text type="secondary" data-testid="event-display-name"> {e.display_name}</Typography.Text>}
+          </span>
           {e.count >= 0 && <Typography.Text type="secondary" data-testid="event-count">{e.count.toLocaleString(lang)}</Typography.Text>}
         </span>
       ),
@@ -34,8 +38,9 @@ export function EventPicker({ value, onChange, testid }: { value: string; onChan
   );
 }
 
-// PropertyPicker offers the top-level property keys seen on the given events; nested keys
-// (context.scene, person.city) and anything else can be typed.
+// PropertyPicker offers the property paths the analyses can read (top-level keys and
+// context.KEY, with display names) seen on the given events; anything else (person.city)
+// can be typed.
 export function PropertyPicker({
   events,
   value,
@@ -53,12 +58,15 @@ export function PropertyPicker({
 }) {
   const defs = usePropertyDefinitions(events);
   const opts = defs
-    .filter((p) => !value || p.name.toLowerCase().includes(value.toLowerCase()))
+    .filter((p) => matches(p, value))
     .map((p) => ({
       value: p.name,
       label: (
         <span style={{ display: 'flex', justifyContent: 'space-between', gap: 12 }}>
-          <span>{p.name}</span>
+          <span>
+            {p.name}
+            {p.display_name && <Typography.Text type="secondary"> {p.display_name}</Typography.Text>}
+          </span>
           <Typography.Text type="secondary">{p.type}</Typography.Text>
         </span>
       ),
