@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -206,7 +207,8 @@ func (h *importAPI) create(w http.ResponseWriter, r *http.Request, acc *auth.Acc
 	return nil
 }
 
-// list gives the project's recent imports, newest first (?limit, default 20, at most 50).
+// list gives the project's recent imports, newest first (?limit, default 20, at most 50),
+// without their mapping, bad rows and report.
 func (h *importAPI) list(w http.ResponseWriter, r *http.Request, acc *auth.Access) error {
 	if err := h.ready(); err != nil {
 		return err
@@ -219,8 +221,23 @@ func (h *importAPI) list(w http.ResponseWriter, r *http.Request, acc *auth.Acces
 		}
 		limit = n
 	}
-	apierr.JSON(w, http.StatusOK, map[string]any{"imports": h.run.List(acc.Project.ID, limit), "max_bytes": h.run.MaxBytes()})
+	// The list is polled while an import runs: it leaves out the bulky parts, which GET
+	// of one import has.
+	jobs := []importSummary{}
+	for _, j := range h.run.List(acc.Project.ID, limit) {
+		jobs = append(jobs, importSummary{Job: j})
+	}
+	apierr.JSON(w, http.StatusOK, map[string]any{"imports": jobs, "max_bytes": h.run.MaxBytes()})
 	return nil
+}
+
+// importSummary is a job without its mapping, bad rows and report: the fields of the
+// embedded Job with the same JSON names are shadowed and left out.
+type importSummary struct {
+	importjob.Job
+	Mapping json.RawMessage   `json:"mapping,omitempty"`
+	BadRows []importer.BadRow `json:"bad_rows,omitempty"`
+	Report  *importer.Report  `json:"report,omitempty"`
 }
 
 // get gives one import's progress, and its report once it ended.

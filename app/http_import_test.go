@@ -157,6 +157,10 @@ func TestImportOverHTTP(t *testing.T) {
 	if l := r.body["imports"].([]any); len(l) != 4 || l[0].(map[string]any)["file"] != "tb.csv" || l[3].(map[string]any)["file"] != "visits.csv" {
 		t.Fatalf("list %v", l)
 	}
+	// The list leaves out mappings, bad rows and reports: GET one has them.
+	if first := r.body["imports"].([]any)[0].(map[string]any); first["mapping"] != nil || first["bad_rows"] != nil || first["report"] != nil || first["bad_row_count"] != 1.0 {
+		t.Fatalf("list item %v", first)
+	}
 	id := job["id"].(string)
 	expect(t, "cancel an ended import", admin.do("DELETE", fmt.Sprintf("/api/v1/projects/%d/imports/%s", w.pa, id), nil), 409, "import_not_cancelable")
 

@@ -45,7 +45,8 @@ interface Job {
   rows_total?: number;
   events: number;
   bad_row_count: number;
-  bad_rows: BadRow[];
+  // bad_rows and report are in the answer of one import, not in the list.
+  bad_rows?: BadRow[];
   progress: number;
   report?: Report;
   error?: string;
@@ -208,6 +209,7 @@ function ImportForm({ project }: { project: Membership }) {
   const [jobs, setJobs] = useState<Job[]>();
   const [maxBytes, setMaxBytes] = useState(0);
   const [selected, setSelected] = useState('');
+  const [detail, setDetail] = useState<Job>();
   const [sent, setSent] = useState<number>();
   const [err, setErr] = useState('');
   const timer = useRef<number>();
@@ -282,7 +284,14 @@ function ImportForm({ project }: { project: Membership }) {
     api('DELETE', `${base}/imports/${id}`).then(load, fail);
   };
 
-  const job = jobs?.find((j) => j.id === selected);
+  // The selected import in full, fetched again whenever its line in the list changes.
+  const summary = jobs?.find((j) => j.id === selected);
+  const version = summary ? [summary.id, summary.state, summary.pass, summary.rows, summary.bytes_read, summary.events, summary.bad_row_count].join('/') : '';
+  useEffect(() => {
+    const id = version.split('/')[0];
+    if (id) api<{ import: Job }>('GET', `${base}/imports/${id}`).then((r) => setDetail(r.import), fail);
+  }, [base, version]);
+  const job = detail?.id === selected ? detail : undefined;
   const fileList: UploadFile[] = file ? [{ uid: 'file', name: `${file.name} (${fmtBytes(file.size, lang)})`, status: 'done' }] : [];
   const tooLarge = !!file && maxBytes > 0 && file.size > maxBytes;
 
@@ -462,7 +471,7 @@ function JobCard({ job, onCancel }: { job: Job; onCancel: (id: string) => void }
             description={job.error_code === 'bad_rows' ? s.nothingWritten : undefined}
           />
         )}
-        {job.bad_rows.length > 0 && (
+        {!!job.bad_rows?.length && (
           <>
             <Table<BadRow>
               data-testid="bad-rows"
