@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -86,13 +87,23 @@ func plannedOf(m map[string]meta.Definition, name string) planned {
 // events lists the event names seen in the data with volume and last seen, then the ones
 // only the tracking plan knows (count 0).
 func (h *definitionsAPI) events(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
-	evs, err := definitions.Events(r.Context(), h.a.Events, p.ID)
+	out, err := h.a.eventDefinitions(r.Context(), p.ID)
 	if err != nil {
 		return apierr.Internal(err)
 	}
-	plan, err := h.a.Meta.Definitions(r.Context(), p.ID, meta.EventKind)
+	apierr.JSON(w, http.StatusOK, map[string]any{"events": out})
+	return nil
+}
+
+// eventDefinitions is the event list of GET …/definitions/events.
+func (a *App) eventDefinitions(ctx context.Context, project uint32) ([]eventAnswer, error) {
+	evs, err := definitions.Events(ctx, a.Events, project)
 	if err != nil {
-		return apierr.Internal(err)
+		return nil, err
+	}
+	plan, err := a.Meta.Definitions(ctx, project, meta.EventKind)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]eventAnswer, 0, len(evs))
 	for _, e := range evs {
@@ -107,8 +118,24 @@ func (h *definitionsAPI) events(w http.ResponseWriter, r *http.Request, p *meta.
 		slices.SortFunc(extra, func(a, b eventAnswer) int { return strings.Compare(a.Name, b.Name) })
 		out = append(out, extra...)
 	}
-	apierr.JSON(w, http.StatusOK, map[string]any{"events": out})
-	return nil
+	return out, nil
+}
+
+// eventPropertyDefinitions is the property list of GET …/definitions/properties?event=NAME.
+func (a *App) eventPropertyDefinitions(ctx context.Context, project uint32, event string, sample int) ([]propertyAnswer, int64, error) {
+	plan, err := a.Meta.Definitions(ctx, project, meta.PropertyKind)
+	if err != nil {
+		return nil, 0, err
+	}
+	props, n, err := definitions.Properties(ctx, a.Events, project, event, sample)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]propertyAnswer, len(props))
+	for i, pp := range props {
+		out[i] = propertyAnswer{pp, plannedOf(plan, pp.Name)}
+	}
+	return out, n, nil
 }
 
 // properties lists the property paths of one event (?event=NAME) or, without event, of the
@@ -131,11 +158,11 @@ func (h *definitionsAPI) properties(w http.ResponseWriter, r *http.Request, p *m
 		}
 		sample = n
 	}
-	plan, err := h.a.Meta.Definitions(r.Context(), p.ID, meta.PropertyKind)
-	if err != nil {
-		return apierr.Internal(err)
-	}
 	if !one {
+		plan, err := h.a.Meta.Definitions(r.Context(), p.ID, meta.PropertyKind)
+		if err != nil {
+			return apierr.Internal(err)
+		}
 		props, n, err := h.allProperties(r, p.ID, sample)
 		if err != nil {
 			return apierr.Internal(err)
@@ -147,13 +174,9 @@ func (h *definitionsAPI) properties(w http.ResponseWriter, r *http.Request, p *m
 		apierr.JSON(w, http.StatusOK, map[string]any{"sampled": n, "sample_per_event": sample, "properties": out})
 		return nil
 	}
-	props, n, err := definitions.Properties(r.Context(), h.a.Events, p.ID, name, sample)
+	out, n, err := h.a.eventPropertyDefinitions(r.Context(), p.ID, name, sample)
 	if err != nil {
 		return apierr.Internal(err)
-	}
-	out := make([]propertyAnswer, len(props))
-	for i, pp := range props {
-		out[i] = propertyAnswer{pp, plannedOf(plan, pp.Name)}
 	}
 	apierr.JSON(w, http.StatusOK, map[string]any{"event": name, "sampled": n, "properties": out})
 	return nil
