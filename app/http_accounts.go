@@ -370,6 +370,9 @@ func (h *accountsAPI) rotateKey(w http.ResponseWriter, r *http.Request, acc *aut
 		if err != nil {
 			return apierr.Internal(err)
 		}
+		if h.a.Collector != nil {
+			h.a.Collector.ForgetKey(acc.Project.WriteKey) // the old key is refused from now on
+		}
 		out = map[string]any{"key": "write", "write_key": wk}
 	case "secret":
 		sk, err := h.a.Meta.RotateSecretKey(r.Context(), acc.Project.ID)

@@ -576,3 +576,46 @@ func newTestServerAt(t *testing.T, dir string) *testServer {
 	})
 	return &testServer{t: t, a: a, url: srv.URL}
 }
+
+// TestRotatedWriteKeyIsRefusedAtOnce: the collector caches write keys for 10 s; rotating
+// the write key revokes the old one immediately all the same.
+func TestRotatedWriteKeyIsRefusedAtOnce(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer func() {
+		srv.Close()
+		a.Close()
+	}()
+	s := &testServer{t: t, a: a, url: srv.URL}
+	owner := s.signedIn(s.anon().do("POST", "/api/v1/setup", map[string]string{"email": "owner@shop.cn", "password": pw, "name": "店主"}))
+	r := owner.do("POST", "/api/v1/projects", map[string]string{"name": "A"})
+	expect(t, "create", r, 201)
+	id := int64(r.body["project"].(map[string]any)["id"].(float64))
+	old := r.body["project"].(map[string]any)["write_key"].(string)
+	track := func(key string) int {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/track", strings.NewReader(`{"userId":"u1","event":"Order Completed"}`))
+		req.SetBasicAuth(key, "")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := track(old); st != 200 {
+		t.Fatalf("track with the write key: %d, want 200", st)
+	}
+	r = owner.do("POST", fmt.Sprintf("/api/v1/projects/%d/keys/rotate", id), map[string]string{"key": "write"})
+	expect(t, "rotate write", r, 200)
+	if st := track(old); st != 401 {
+		t.Fatalf("track with the rotated write key: %d, want 401", st)
+	}
+	if st := track(r.body["write_key"].(string)); st != 200 {
+		t.Fatalf("track with the new write key: %d, want 200", st)
+	}
+}

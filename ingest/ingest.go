@@ -412,6 +412,14 @@ func (c *Collector) readBody(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
+// ForgetKey drops a write key from the collector's key cache, so that a rotated (revoked)
+// key is refused at once rather than after the cache's 10 s.
+func (c *Collector) ForgetKey(key string) {
+	c.keysMu.Lock()
+	delete(c.keys, key)
+	c.keysMu.Unlock()
+}
+
 func (c *Collector) project(ctx context.Context, key string) (*meta.Project, error) {
 	if key == "" {
 		return nil, &apierr.Error{Status: http.StatusUnauthorized, Code: "missing_write_key", Field: "Authorization",
