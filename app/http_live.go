@@ -142,6 +142,10 @@ func (a *App) handleLiveEvents(w http.ResponseWriter, r *http.Request, p *meta.P
 	// The server's read and write timeouts are for ordinary requests: a stream lasts.
 	rc.SetReadDeadline(time.Time{})
 	rc.SetWriteDeadline(time.Time{})
+	// After a restart the ring is empty: fill it from the store once, so the page is not blank.
+	if err := a.Live.Warm(r.Context(), a.Events, p.ID); err != nil {
+		a.Log.Warn("cannot warm the live backlog", "project", p.ID, "err", err)
+	}
 	sub := a.Live.Subscribe(p.ID, lr.filter, lr.backlog, lr.since)
 	defer sub.Close()
 	h := w.Header()

@@ -106,6 +106,7 @@ type Hub struct {
 	mu       sync.RWMutex
 	closed   bool
 	projects map[uint32]*project
+	warmed   map[uint32]bool // projects whose ring Warm has filled (or is filling)
 }
 
 type project struct {
@@ -122,7 +123,7 @@ func New(cfg Config) *Hub {
 	if cfg.Buffer <= 0 {
 		cfg.Buffer = DefaultBuffer
 	}
-	return &Hub{cfg: cfg, epoch: time.Now().UnixMilli(), projects: map[uint32]*project{}}
+	return &Hub{cfg: cfg, epoch: time.Now().UnixMilli(), projects: map[uint32]*project{}, warmed: map[uint32]bool{}}
 }
 
 // Epoch identifies this hub's numbering of events (the time it started, in ms): sequence
@@ -172,6 +173,10 @@ func (h *Hub) publishRun(pid uint32, rows []store.Row) {
 			if !s.filter.match(&rows[i]) {
 				continue
 			}
+			if len(s.c) == cap(s.c) {
+				s.dropped.Add(1) // full: do not even build the event (an import's burst)
+				continue
+			}
 			if ev == nil {
 				ev = newEvent(&rows[i], first+uint64(i))
 			}
@@ -202,9 +207,10 @@ func newEvent(r *store.Row, seq uint64) *Event {
 		Properties: props, Context: clone(r.Context), Traits: clone(r.Traits)}
 }
 
+// clone copies a JSON value the hub keeps, leaving out empty ones (nil, null, {}).
 func clone(b json.RawMessage) json.RawMessage {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte("{}")) {
 		return nil
 	}
 	return bytes.Clone(b)

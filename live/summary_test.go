@@ -97,6 +97,28 @@ func checkSummary(t *testing.T, s store.EventStore) {
 	if want := "[{1007 2} {1011 1}]"; fmt.Sprint(sum.TopScenes) != want || sum.PageViewsSampled != 3 {
 		t.Fatalf("top scenes %v (of %d), want %v (of 3)", sum.TopScenes, sum.PageViewsSampled, want)
 	}
+	// Warm fills the ring of a project the hub has not seen from the store, latest last.
+	h := New(Config{Ring: 3})
+	defer h.Close()
+	if err := h.Warm(ctx, s, 1); err != nil {
+		t.Fatal(err)
+	}
+	sub := h.Subscribe(1, Filter{}, 10, 0)
+	var names []string
+	for range sub.Backlog() {
+		e := <-sub.C()
+		names = append(names, fmt.Sprintf("%d %s %s", e.Seq, e.Event, e.AnonymousID))
+	}
+	if want := "[1 $screen a4 2 $pageview a3 3 Too Late a1]"; fmt.Sprint(names) != want {
+		t.Fatalf("warmed ring %v, want %v", names, want)
+	}
+	h.Publish([]store.Row{{Event: event.Event{ProjectID: 2, ID: "x", Type: event.TypeTrack, Name: "Live"}}})
+	if err := h.Warm(ctx, s, 2); err != nil {
+		t.Fatal(err)
+	}
+	if sub := h.Subscribe(2, Filter{}, 10, 0); sub.Backlog() != 1 {
+		t.Fatalf("a project with live events was warmed: backlog %d", sub.Backlog())
+	}
 	empty, err := Summarize(ctx, s, 9, now)
 	if err != nil {
 		t.Fatal(err)
