@@ -189,6 +189,9 @@ func runPersonSearch(ctx context.Context, env *cliEnv, args []string) error {
 	if errors.Is(err, persons.ErrBadCursor) {
 		return &usageError{"--cursor is not a next_cursor of this search"}
 	}
+	if errors.Is(err, persons.ErrBadQuery) {
+		return &usageError{"the search text must be UTF-8 without NUL characters"}
+	}
 	if err != nil {
 		return err
 	}

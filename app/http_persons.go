@@ -64,6 +64,9 @@ func (a *App) handlePersonSearch(w http.ResponseWriter, r *http.Request, p *meta
 		return err
 	}
 	res, err := rd.Search(r.Context(), p.ID, q, limit, r.URL.Query().Get("cursor"))
+	if errors.Is(err, persons.ErrBadQuery) {
+		return apierr.Field("invalid_value", "q", "must be UTF-8 text without NUL characters")
+	}
 	if errors.Is(err, persons.ErrBadCursor) {
 		return apierr.Field("invalid_cursor", "cursor", "is not a cursor of this search; use next_cursor of the previous page")
 	}

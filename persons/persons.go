@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jingyun/jingyun/store"
 )
@@ -59,6 +60,13 @@ var ErrNotFound = errors.New("person not found")
 
 // ErrBadCursor is returned for a cursor that this package did not make.
 var ErrBadCursor = errors.New("invalid cursor")
+
+// ErrBadQuery is returned by Search for a text that is not valid UTF-8 or holds a NUL
+// character (no stored id or trait can match it).
+var ErrBadQuery = errors.New("invalid search text")
+
+// validText reports whether s can be compared with stored ids and traits.
+func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // Identifier is a distinct id of a person. IsUser is true for user ids (member ids), false
 // for anonymous (device) ids. Events, FirstSeen and LastSeen count the events stored under
@@ -255,6 +263,9 @@ func (r *Reader) Resolve(ctx context.Context, project uint32, key string) (int64
 }
 
 func (r *Reader) resolve(ctx context.Context, project uint32, key string) (person, error) {
+	if !validText(key) {
+		return person{}, ErrNotFound // the collector stores only valid UTF-8 ids
+	}
 	var raw int64
 	err := r.query(ctx, r.d.identityPerson(project, key), func(row []any) error {
 		raw = toInt(row[0])
@@ -658,7 +669,7 @@ func rawObject(s string) json.RawMessage {
 // those of merged persons) equals q or starts with it (case-sensitive), or when a trait
 // value contains q (case-insensitive; numbers by their JSON text); "key=value" matches
 // persons whose trait key has exactly that value (strings case-insensitive). It returns
-// ErrBadCursor for a cursor it did not make.
+// ErrBadCursor for a cursor it did not make and ErrBadQuery for a text that is not valid UTF-8.
 func (r *Reader) Search(ctx context.Context, project uint32, q string, limit int, cursor string) (*SearchResult, error) {
 	if limit < 1 || limit > MaxSearchLimit {
 		return nil, fmt.Errorf("cannot search persons: limit %d is outside 1..%d", limit, MaxSearchLimit)
@@ -669,6 +680,9 @@ func (r *Reader) Search(ctx context.Context, project uint32, q string, limit int
 		if below, err = parsePersonCursor(cursor); err != nil {
 			return nil, err
 		}
+	}
+	if !validText(q) {
+		return nil, ErrBadQuery
 	}
 	q = strings.TrimSpace(q)
 	m := newMatcher(q)

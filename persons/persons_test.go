@@ -174,7 +174,7 @@ func scenario(t *testing.T, s store.EventStore) {
 	}
 
 	// Not found: unknown ids, a deleted person, a merged-away person id, another project.
-	for _, key := range []string{"nobody", "u3", "a4", fmt.Sprintf("person:%d", prof.MergedPersonIDs[0]), "person:x", "person:999999"} {
+	for _, key := range []string{"nobody", "u3", "a4", fmt.Sprintf("person:%d", prof.MergedPersonIDs[0]), "person:x", "person:999999", "\xff", "a\x00"} {
 		if _, err := r.Profile(ctx, 1, key); !errors.Is(err, ErrNotFound) {
 			t.Errorf("profile %q: %v, want not found", key, err)
 		}
@@ -245,6 +245,9 @@ func scenario(t *testing.T, s store.EventStore) {
 	if sum.DistinctID != "u1" || sum.IdentifierCount != 3 || sum.EventCount != 11 || sum.FirstSeen != 1000 || sum.LastSeen != 9000 ||
 		string(sum.Traits["city"]) != `"北京"` {
 		t.Errorf("summary: %+v", sum)
+	}
+	if _, err := r.Search(ctx, 1, "\xffa", 5, ""); !errors.Is(err, ErrBadQuery) {
+		t.Errorf("invalid UTF-8: %v", err)
 	}
 	if _, err := r.Search(ctx, 1, "", 5, "bogus"); !errors.Is(err, ErrBadCursor) {
 		t.Errorf("bad cursor: %v", err)
