@@ -107,8 +107,9 @@ type SearchResult struct {
 	NextCursor string    `json:"next_cursor"`
 }
 
-// Order is one order event of a person. Total is the event's total property (NaN never:
-// a missing or non-numeric total is 0 with HasTotal false).
+// Order is one order event of a person. Total is the event's total property rounded to
+// 1/10000; a missing or non-numeric total is 0 with HasTotal false. Products is the length
+// of the products array.
 type Order struct {
 	EventID  string  `json:"event_id"`
 	Event    string  `json:"event"`
@@ -165,7 +166,7 @@ type Event struct {
 	Context     json.RawMessage `json:"context"`
 }
 
-// Timeline is a page of a person's events, newest first. NextCursor is "" on the last
+// TimelinePage is a page of a person's events, newest first. NextCursor is "" on the last
 // page; pass it as before to get the next one.
 type TimelinePage struct {
 	PersonID   int64   `json:"person_id"`
