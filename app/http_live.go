@@ -27,6 +27,7 @@ const (
 	liveMaxEvents      = 50 // event names in one filter
 	liveMaxValue       = 255
 	liveRetryMs        = 3000
+	liveMaxStreams     = 100 // open streams per project
 )
 
 func (a *App) registerLive(mux *http.ServeMux, g *auth.Guard) {
@@ -137,6 +138,10 @@ func (a *App) handleLiveEvents(w http.ResponseWriter, r *http.Request, p *meta.P
 	lr, err := a.parseLive(r, p)
 	if err != nil {
 		return err
+	}
+	if a.Live.Subscribers(p.ID) >= liveMaxStreams {
+		return &apierr.Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 10,
+			Message: fmt.Sprintf("the project has %d open live streams; close one", liveMaxStreams)}
 	}
 	rc := http.NewResponseController(w)
 	// The server's read and write timeouts are for ordinary requests: a stream lasts.

@@ -238,6 +238,7 @@ func TestLiveAPI(t *testing.T) {
 	expect(t, "outsider", r, 404, "project_not_found")
 	expect(t, "nobody", c["nobody"].do("GET", p+"/events", nil), 401)
 	expect(t, "outsider summary", c["outsider"].do("GET", p+"/summary", nil), 404)
+	expect(t, "viewer of A on B", c["viewer"].do("GET", fmt.Sprintf("/api/v1/projects/%d/live/events", pb), nil), 404, "project_not_found")
 	bs := openStream(t, c["outsider"], fmt.Sprintf("/api/v1/projects/%d/live/events", pb))
 	bs.ready()
 
