@@ -30,7 +30,7 @@ func runEventsTail(ctx context.Context, env *cliEnv, args []string) error {
 	f.Var(&events, "event", "only events of this name (repeat for several)")
 	did := f.String("distinct-id", "", "only events of this distinct id (user or anonymous id) and of its person's other ids")
 	typ := f.String("type", "", "only events of this type: track, page, screen, identify, alias or group")
-	backlog := f.Int("backlog", -1, "how many recent events to print first (default: the server's, 50)")
+	backlog := f.Int("backlog", 50, "how many recent events to print first (0 to 200)")
 	count := f.Int("count", 0, "exit after printing this many events (0: run until interrupted)")
 	pos, err := f.parse(env, args)
 	if err != nil {
@@ -62,9 +62,7 @@ func runEventsTail(ctx context.Context, env *cliEnv, args []string) error {
 	if *typ != "" {
 		q.Set("type", *typ)
 	}
-	if *backlog >= 0 {
-		q.Set("backlog", strconv.Itoa(*backlog))
-	}
+	q.Set("backlog", strconv.Itoa(*backlog))
 	u := strings.TrimRight(*server, "/") + "/api/v1/projects/" + strconv.FormatUint(uint64(*pid), 10) + "/live/events"
 	if len(q) > 0 {
 		u += "?" + q.Encode()
