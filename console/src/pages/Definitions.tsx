@@ -357,6 +357,7 @@ export function DefinitionsPage({ project }: { project: Membership; me: Me }) {
       <EventProperties
         project={project.id}
         event={open}
+        def={events?.find((e) => e.name === open)}
         version={version}
         s={s}
         columns={propertyColumns(false)}
@@ -371,6 +372,7 @@ export function DefinitionsPage({ project }: { project: Membership; me: Me }) {
 function EventProperties({
   project,
   event,
+  def,
   version,
   s,
   columns,
@@ -378,6 +380,7 @@ function EventProperties({
 }: {
   project: number;
   event?: string;
+  def?: EventDefinition;
   version: number;
   s: S;
   columns: ColumnsType<PropertyDefinition>;
@@ -401,9 +404,16 @@ function EventProperties({
   }, [project, event, version]);
   const n = list?.reduce((m, p) => Math.max(m, p.count), 0) ?? 0;
   return (
-    <Drawer open={!!event} onClose={onClose} width={Math.min(1000, window.innerWidth - 80)} title={<span>{event}{s.eventProperties}</span>} destroyOnHidden>
+    <Drawer open={!!event} onClose={onClose} width={Math.min(1200, window.innerWidth - 80)} title={<span>{event}{s.eventProperties}</span>} destroyOnHidden>
       <div data-testid="event-properties">
         {err && <Alert type="error" message={err} data-testid="error" />}
+        {(def?.display_name || def?.description) && (
+          <Typography.Paragraph>
+            <Typography.Text strong>{def.display_name}</Typography.Text>
+            {def.display_name && def.description && ' · '}
+            <Typography.Text style={{ whiteSpace: 'pre-wrap' }}>{def.description}</Typography.Text>
+          </Typography.Paragraph>
+        )}
         {list && (
           <Typography.Paragraph type="secondary">
             {list.length} · {s.sampledOf.replace('{n}', n.toLocaleString(lang))}
