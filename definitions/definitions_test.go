@@ -58,6 +58,10 @@ func check(t *testing.T, s store.EventStore) {
 	addCx(1, "Checkout Started", 6000, `{"products":[{"product_id":"p1","price":10},{"product_id":"p2","price":20,"quantity":2}],
 		"event":"x","a":{"b":{"c":{"d":{"e":1}}}}}`, `{"scene":1007,"page":{"path":"pages/cart"},"app":{"name":"shop"}}`)
 	addCx(1, "Checkout Started", 7000, `{"products":[],"total":1}`, `{"scene":1011,"page":{"path":"pages/pay"}}`)
+	// Identical rows (one session's context, the same cart) count once each.
+	for ts := int64(100); ts < 103; ts++ {
+		addCx(1, "Cart Viewed", ts, `{"products":[{"price":1},{"price":2}]}`, `{"scene":1089}`)
+	}
 	addCx(2, "Checkout Started", 8000, `{"products":[{"secret_b":1}]}`, `{"b_scene":1}`)
 	if err := s.Apply(ctx, &store.Batch{Stream: "t", Events: rows, Position: store.Position{Segment: 1, Offset: 1}}); err != nil {
 		t.Fatal(err)
@@ -67,6 +71,7 @@ func check(t *testing.T, s store.EventStore) {
 		t.Fatal(err)
 	}
 	want := []Event{
+		{Name: "Cart Viewed", Count: 3, LastSeen: 102, LastSeenAt: "1970-01-01T00:00:00Z"},
 		{Name: "Product Viewed", Count: 3, LastSeen: 3000, LastSeenAt: "1970-01-01T00:00:03Z"},
 		{Name: "Checkout Started", Count: 2, LastSeen: 7000, LastSeenAt: "1970-01-01T00:00:07Z"},
 		{Name: "Order Completed", Count: 1, LastSeen: 5000, LastSeenAt: "1970-01-01T00:00:05Z"},
@@ -132,8 +137,14 @@ func check(t *testing.T, s store.EventStore) {
 		t.Fatalf("checkout properties:\n%s\nwant\n%s", got, want)
 	}
 
+	props, n, err = Properties(ctx, s, 1, "Cart Viewed", 0)
+	if err != nil || n != 3 || len(props) != 3 || fmt.Sprintf("%s %d|%s %d|%s %d", props[0].Name, props[0].Count, props[1].Name, props[1].Count,
+		props[2].Name, props[2].Count) != "products 3|products.price 3|context.scene 3" {
+		t.Fatalf("identical rows: %d %+v %v", n, props, err)
+	}
+
 	all, n, err := AllProperties(ctx, s, 1, 0)
-	if err != nil || n != 6 {
+	if err != nil || n != 9 {
 		t.Fatalf("all properties: sampled %d, %v", n, err)
 	}
 	byName := map[string]ProjectProperty{}
@@ -143,10 +154,10 @@ func check(t *testing.T, s store.EventStore) {
 	if p := byName["price"]; p.Type != "number" || p.Count != 3 || len(p.Events) != 1 || p.Events[0] != "Product Viewed" {
 		t.Fatalf("all price: %+v", p)
 	}
-	if p := byName["products.price"]; p.Count != 1 || fmt.Sprint(p.Events) != "[Checkout Started]" || p.Depth != 2 || p.Queryable {
+	if p := byName["products.price"]; p.Count != 4 || fmt.Sprint(p.Events) != "[Cart Viewed Checkout Started]" || p.Depth != 2 || p.Queryable {
 		t.Fatalf("all products.price: %+v", p)
 	}
-	if p := byName["context.scene"]; p.Count != 2 || p.Source != SourceContext || !p.Queryable {
+	if p := byName["context.scene"]; p.Count != 5 || p.Source != SourceContext || !p.Queryable || p.Example == nil {
 		t.Fatalf("all context.scene: %+v", p)
 	}
 	if len(all) != len(byName) || len(all) != 3+2+15 {
