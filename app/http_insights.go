@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jingyun/jingyun/apierr"
 	"github.com/jingyun/jingyun/auth"
@@ -71,14 +72,17 @@ func storeError(err error, notFound func() error) error {
 	return apierr.Internal(err)
 }
 
-// canonicalSpec validates a spec given in a body and returns it re-encoded, with errors on
-// the field "spec.<path>".
-func canonicalSpec(raw json.RawMessage) (json.RawMessage, error) {
+// canonicalSpec validates a spec given in a body (its date range resolved in the project's
+// calendar now) and returns it re-encoded, with errors on the field "spec.<path>".
+func canonicalSpec(p *meta.Project, raw json.RawMessage) (json.RawMessage, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, apierr.Field("missing_field", "spec", "is required: an analysis spec (see POST …/query)")
 	}
 	spec, err := query.Decode(bytes.NewReader(raw))
+	if err == nil {
+		_, err = query.Calendar{TZ: p.Location()}.Range(spec.DateRange, time.Now())
+	}
 	if err != nil {
 		e := specError(err)
 		var ae *apierr.Error
@@ -127,7 +131,7 @@ func (h *insightsAPI) createInsight(w http.ResponseWriter, r *http.Request, acc 
 	if req.Name == nil {
 		return apierr.Field("missing_field", "name", "is required")
 	}
-	spec, err := canonicalSpec(req.Spec)
+	spec, err := canonicalSpec(acc.Project, req.Spec)
 	if err != nil {
 		return err
 	}
@@ -194,7 +198,7 @@ func (h *insightsAPI) updateInsight(w http.ResponseWriter, r *http.Request, acc 
 	}
 	u := meta.InsightUpdate{Name: req.Name, Description: req.Description}
 	if req.Spec != nil {
-		if u.Spec, err = canonicalSpec(req.Spec); err != nil {
+		if u.Spec, err = canonicalSpec(acc.Project, req.Spec); err != nil {
 			return err
 		}
 	}

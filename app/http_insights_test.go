@@ -289,6 +289,7 @@ func TestInsightsBadInput(t *testing.T) {
 		{"POST", p + "/insights", `{"name":"x","spec":{"kind":"funnel","steps":[{"event":"a"},{"event":""}],"date_range":{"from":"-6d"}}}`, 400, "invalid_spec", "spec.steps[1].event"},
 		{"POST", p + "/insights", `{"name":"x","spec":{"kind":"trends","series":[{"event":"a"}],"date_range":{"from":"-6d"},"colour":"red"}}`, 400, "invalid_spec", "spec.colour"},
 		{"POST", p + "/insights", `{"name":"x","owner":1,"spec":` + insightSpec + `}`, 400, "unknown_field", "owner"},
+		{"POST", p + "/insights", `{"name":"x","spec":{"kind":"trends","series":[{"event":"a"}],"date_range":{"from":"2026-01-01","to":"2025-01-01"}}}`, 400, "invalid_spec", "spec.date_range.to"},
 		{"POST", p + "/insights", `{"name":"x","dashboard_id":999,"spec":` + insightSpec + `}`, 404, "dashboard_not_found", "dashboard_id"},
 		{"PATCH", ins, `{}`, 400, "missing_field", "name"},
 		{"PATCH", ins, `{"name":""}`, 400, "missing_field", "name"},

@@ -1,12 +1,14 @@
 // Funnel (漏斗分析): ordered steps within a conversion window; persons per step, step and
 // overall conversion, time between steps, an optional breakdown by a step-1 property.
-import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Form, Input, InputNumber, Select, Space, Table, Typography } from 'antd';
-import { rangeFor, runQuery, type FunnelStep, type Membership, type QueryAnswer, type Spec } from '../api';
-import { Chart, palette } from '../Chart';
+import { useState } from 'react';
+import { Alert, Button, Card, Form, InputNumber, Select, Space, Typography } from 'antd';
+import { rangeFor, runQuery, type Membership, type QueryAnswer, type Spec } from '../api';
+import { InsightView } from '../InsightView';
+import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
+import { SaveInsight } from '../SaveInsight';
 import { useI18n } from '../i18n';
 import { prefill } from '../router';
-import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, fmtPct, fmtSeconds, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow } from '../widgets';
 
 export function FunnelPage({ project }: { project: Membership }) {
   const { t } = useI18n();
@@ -21,11 +23,14 @@ export function FunnelPage({ project }: { project: Membership }) {
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
 
-  const run = async () => {
+  const buildSpec = (): Spec => {
     const spec: Spec = { kind: 'funnel', window, date_range: rangeFor(days).current, steps: steps.map((event) => ({ event })) };
     if (breakdown.trim()) spec.breakdown = { property: breakdown.trim(), limit };
     const f = toFilters(filters);
     if (f) spec.filters = f;
+    return spec;
+  };
+  const run = async (spec: Spec = buildSpec()) => {
     setBusy(true);
     setErr('');
     try {
@@ -36,36 +41,38 @@ export function FunnelPage({ project }: { project: Membership }) {
       setBusy(false);
     }
   };
-  useEffect(() => {
-    run();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [project.id]);
-
-  const res = answer?.result.funnel;
-  const groups: { value: string; steps: FunnelStep[] }[] = res ? [{ value: t('allSteps'), steps: res.steps }, ...(res.breakdown ?? [])] : [];
-  const option = {
-    tooltip: { trigger: 'axis' },
-    legend: { type: 'scroll', top: 0 },
-    grid: { left: 50, right: 16, top: 40, bottom: 50 },
-    xAxis: { type: 'category', data: res?.steps.map((s) => `${s.step}. ${s.event}`) ?? [], axisLabel: { interval: 0, overflow: 'truncate', width: 110 } },
-    yAxis: { type: 'value' },
-    series: groups.map((g, i) => ({
-      name: g.value,
-      type: 'bar',
-      color: palette[i % palette.length],
-      data: g.steps.map((s) => s.persons),
-      label: i === 0 ? { show: true, position: 'top', formatter: (p: { dataIndex: number }) => fmtPct(g.steps[p.dataIndex].overall_conversion) } : undefined,
-    })),
-  };
-  const rows = groups.flatMap((g) => g.steps.map((s) => ({ ...s, group: g.value, key: g.value + '/' + s.step })));
+  // Opened with ?insight=ID: show the saved spec in the form and run it as saved.
+  const [insight, setInsight] = useState<Insight>();
+  const loaded = useSavedInsight(
+    project.id,
+    'funnel',
+    (i) => {
+      const sp = i.spec;
+      setSteps((sp.steps ?? []).map((s) => s.event));
+      setDays(daysOf(sp) ?? days);
+      setWindow(sp.window ?? '24h');
+      setBreakdown(sp.breakdown?.property ?? '');
+      setLimit(sp.breakdown?.limit ?? 5);
+      setFilters(filterRows(sp.filters));
+      run(sp);
+    },
+    setErr,
+    () => run(),
+  );
+  const saved = insight ?? loaded;
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="funnel">
       <Typography.Title level={4} style={{ margin: 0 }}>
         {t('funnel')}
+        {saved && (
+          <Typography.Text type="secondary" style={{ fontSize: 14, marginLeft: 12 }} data-testid="insight-title">
+            {saved.name}
+          </Typography.Text>
+        )}
       </Typography.Title>
       <Card size="small">
-        <Form layout="vertical" onFinish={run}>
+        <Form layout="vertical" onFinish={() => run()}>
           <Form.Item label={t('steps')}>
             <Space direction="vertical">
               {steps.map((s, i) => (
@@ -99,31 +106,17 @@ export function FunnelPage({ project }: { project: Membership }) {
           <Form.Item label={t('filters')}>
             <FiltersEditor rows={filters} onChange={setFilters} events={steps} />
           </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
-            {t('run')}
-          </Button>
+          <Space wrap>
+            <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
+              {t('run')}
+            </Button>
+            <SaveInsight project={project} getSpec={buildSpec} insight={saved} onSaved={setInsight} />
+          </Space>
         </Form>
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
       <Card size="small" extra={<ComputedAt answers={[answer]} />}>
-        <Chart option={option} height={300} />
-        <Table
-          size="small"
-          rowKey="key"
-          scroll={{ x: true }}
-          pagination={false}
-          dataSource={rows}
-          data-testid="funnel-table"
-          columns={[
-            ...(res?.breakdown?.length ? [{ title: t('breakdown'), dataIndex: 'group' }] : []),
-            { title: t('step'), dataIndex: 'event', render: (v: string, r: FunnelStep) => `${r.step}. ${v}` },
-            { title: t('persons'), dataIndex: 'persons', align: 'right' as const },
-            { title: t('stepConversion'), dataIndex: 'step_conversion', align: 'right' as const, render: fmtPct },
-            { title: t('overallConversion'), dataIndex: 'overall_conversion', align: 'right' as const, render: fmtPct },
-            { title: t('medianTime'), dataIndex: 'median_seconds', align: 'right' as const, render: fmtSeconds },
-            { title: t('avgTime'), dataIndex: 'average_seconds', align: 'right' as const, render: fmtSeconds },
-          ]}
-        />
+        <InsightView answer={answer} />
       </Card>
     </Space>
   );

@@ -1,36 +1,30 @@
 // Retention (留存分析): cohorts by the start event's period, the share who did the return
 // event in each later period, as a table shaded by rate and a curve of the average.
-import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Checkbox, Form, InputNumber, Select, Space, Table, Typography } from 'antd';
-import { rangeFor, runQuery, type Cohort, type Interval, type Membership, type QueryAnswer, type Spec } from '../api';
-import { Chart, palette } from '../Chart';
+import { useState } from 'react';
+import { Alert, Button, Card, Checkbox, Form, InputNumber, Select, Space, Typography } from 'antd';
+import { rangeFor, runQuery, type Interval, type Membership, type QueryAnswer, type Spec } from '../api';
 import { useI18n, type Key } from '../i18n';
-import { ComputedAt, EventPicker, FiltersEditor, fmtPct, RangeSelect, toFilters, type FilterRow } from '../widgets';
-
-const periodDays: Record<string, number> = { day: 1, week: 7, month: 30 };
-
-// over reports whether period n of a cohort has ended, so unfinished periods show "–".
-function over(start: string, n: number, period: string): boolean {
-  const d = new Date(start + 'T00:00:00');
-  if (period === 'month') d.setMonth(d.getMonth() + n + 1);
-  else d.setDate(d.getDate() + (n + 1) * periodDays[period]);
-  return d.getTime() <= Date.now();
-}
+import { InsightView } from '../InsightView';
+import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
+import { prefill } from '../router';
+import { SaveInsight } from '../SaveInsight';
+import { ComputedAt, EventPicker, FiltersEditor, RangeSelect, toFilters, type FilterRow } from '../widgets';
 
 export function RetentionPage({ project }: { project: Membership }) {
   const { t } = useI18n();
-  const [start, setStart] = useState('App Launched');
-  const [ret, setRet] = useState('App Launched');
-  const [period, setPeriod] = useState<Interval>('day');
-  const [periods, setPeriods] = useState(7);
-  const [firstTime, setFirstTime] = useState(true);
-  const [days, setDays] = useState(14);
+  const [init] = useState(() => prefill('retention')); // opened from an overview figure
+  const [start, setStart] = useState(init?.spec.start_event?.event ?? 'App Launched');
+  const [ret, setRet] = useState(init?.spec.return_event?.event ?? 'App Launched');
+  const [period, setPeriod] = useState<Interval>(init?.spec.period ?? 'day');
+  const [periods, setPeriods] = useState(init?.spec.periods ?? 7);
+  const [firstTime, setFirstTime] = useState(init?.spec.first_time ?? true);
+  const [days, setDays] = useState(init?.days ?? 14);
   const [filters, setFilters] = useState<FilterRow[]>([]);
   const [answer, setAnswer] = useState<QueryAnswer>();
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
 
-  const run = async () => {
+  const buildSpec = (): Spec => {
     const spec: Spec = {
       kind: 'retention',
       date_range: rangeFor(days).current,
@@ -42,6 +36,9 @@ export function RetentionPage({ project }: { project: Membership }) {
     };
     const f = toFilters(filters);
     if (f) spec.filters = f;
+    return spec;
+  };
+  const run = async (spec: Spec = buildSpec()) => {
     setBusy(true);
     setErr('');
     try {
@@ -52,45 +49,39 @@ export function RetentionPage({ project }: { project: Membership }) {
       setBusy(false);
     }
   };
-  useEffect(() => {
-    run();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [project.id]);
-
-  const res = answer?.result.retention;
-  const cohorts = res?.cohorts ?? [];
-  const n = res ? res.periods + 1 : 0;
-  const prefix = res?.period === 'week' ? 'W' : res?.period === 'month' ? 'M' : 'D';
-  // The average rate of period k over the cohorts whose period k is over, weighted by size.
-  const avg = Array.from({ length: n }, (_, k) => {
-    const done = cohorts.filter((c) => c.size > 0 && over(c.start, k, res!.period));
-    const size = done.reduce((s, c) => s + c.size, 0);
-    return size ? done.reduce((s, c) => s + c.retained[k], 0) / size : null;
-  });
-  const option = {
-    tooltip: { trigger: 'axis', valueFormatter: (v: number) => (v === null ? '–' : fmtPct(v)) },
-    grid: { left: 56, right: 16, top: 20, bottom: 30 },
-    xAxis: { type: 'category', data: avg.map((_, k) => prefix + k) },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => Math.round(v * 100) + '%' } },
-    series: [{ name: t('avgRate'), type: 'line', color: palette[0], data: avg }],
-  };
-  const cell = (c: Cohort, k: number) => {
-    if (!over(c.start, k, res!.period) && k > 0) return <span style={{ color: '#bbb' }}>–</span>;
-    const r = c.rates[k] ?? 0;
-    return (
-      <div style={{ background: `rgba(22,119,255,${0.08 + r * 0.8})`, color: r > 0.5 ? '#fff' : undefined, padding: '2px 6px', textAlign: 'right' }} title={String(c.retained[k])}>
-        {fmtPct(r)}
-      </div>
-    );
-  };
+  // Opened with ?insight=ID: show the saved spec in the form and run it as saved.
+  const [insight, setInsight] = useState<Insight>();
+  const loaded = useSavedInsight(
+    project.id,
+    'retention',
+    (i) => {
+      const sp = i.spec;
+      setStart(sp.start_event?.event ?? '');
+      setRet(sp.return_event?.event ?? '');
+      setPeriod(sp.period ?? 'day');
+      setPeriods(sp.periods ?? 7);
+      setFirstTime(!!sp.first_time);
+      setDays(daysOf(sp) ?? days);
+      setFilters(filterRows(sp.filters));
+      run(sp);
+    },
+    setErr,
+    () => run(),
+  );
+  const saved = insight ?? loaded;
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="retention">
       <Typography.Title level={4} style={{ margin: 0 }}>
         {t('retention')}
+        {saved && (
+          <Typography.Text type="secondary" style={{ fontSize: 14, marginLeft: 12 }} data-testid="insight-title">
+            {saved.name}
+          </Typography.Text>
+        )}
       </Typography.Title>
       <Card size="small">
-        <Form layout="vertical" onFinish={run}>
+        <Form layout="vertical" onFinish={() => run()}>
           <Space wrap align="end">
             <Form.Item label={t('startEvent')}>
               <EventPicker value={start} onChange={setStart} testid="start-event" />
@@ -102,7 +93,7 @@ export function RetentionPage({ project }: { project: Membership }) {
               <RangeSelect value={days} onChange={setDays} />
             </Form.Item>
             <Form.Item label={t('period')}>
-              <Select value={period} onChange={setPeriod} style={{ width: 100 }} options={['day', 'week', 'month'].map((v) => ({ value: v, label: t(v as Key) }))} />
+              <Select value={period} onChange={setPeriod} style={{ width: 100 }} options={(['day', 'week', 'month'] as const).map((v) => ({ value: v, label: t(v as Key) }))} />
             </Form.Item>
             <Form.Item label={t('periods')}>
               <InputNumber min={1} max={60} value={periods} onChange={(v) => setPeriods(v ?? 7)} style={{ width: 80 }} />
@@ -116,27 +107,17 @@ export function RetentionPage({ project }: { project: Membership }) {
           <Form.Item label={t('filters')}>
             <FiltersEditor rows={filters} onChange={setFilters} events={[start, ret]} />
           </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
-            {t('run')}
-          </Button>
+          <Space wrap>
+            <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
+              {t('run')}
+            </Button>
+            <SaveInsight project={project} getSpec={buildSpec} insight={saved} onSaved={setInsight} />
+          </Space>
         </Form>
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
       <Card size="small" extra={<ComputedAt answers={[answer]} />}>
-        <Chart option={option} height={240} />
-        <Table
-          size="small"
-          rowKey="start"
-          scroll={{ x: true }}
-          pagination={false}
-          dataSource={cohorts}
-          data-testid="retention-table"
-          columns={[
-            { title: t('cohort'), dataIndex: 'start', fixed: 'left' as const },
-            { title: t('size'), dataIndex: 'size', align: 'right' as const },
-            ...Array.from({ length: n }, (_, k) => ({ title: prefix + k, key: 'p' + k, render: (_: unknown, c: Cohort) => cell(c, k) })),
-          ]}
-        />
+        <InsightView answer={answer} />
       </Card>
     </Space>
   );

@@ -1,9 +1,11 @@
 // Trends (事件分析): series of an event's count, unique persons or a numeric property per
 // interval, an optional formula over them, the previous period, a breakdown and filters.
-import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Select, Space, Table, Typography } from 'antd';
+import { useState } from 'react';
+import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Select, Space, Typography } from 'antd';
 import { rangeFor, runQuery, type Membership, type QueryAnswer, type Series, type Spec } from '../api';
-import { Chart, palette } from '../Chart';
+import { InsightView } from '../InsightView';
+import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
+import { SaveInsight } from '../SaveInsight';
 import { useI18n, type Key } from '../i18n';
 import { prefill } from '../router';
 import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow } from '../widgets';
@@ -27,7 +29,7 @@ export function TrendsPage({ project }: { project: Membership }) {
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
 
-  const run = async () => {
+  const buildSpec = (): Spec => {
     const spec: Spec = {
       kind: 'trends',
       interval,
@@ -39,6 +41,9 @@ export function TrendsPage({ project }: { project: Membership }) {
     if (breakdown.trim()) spec.breakdown = { property: breakdown.trim(), limit };
     const f = toFilters(filters);
     if (f) spec.filters = f;
+    return spec;
+  };
+  const run = async (spec: Spec = buildSpec()) => {
     setBusy(true);
     setErr('');
     try {
@@ -49,45 +54,40 @@ export function TrendsPage({ project }: { project: Membership }) {
       setBusy(false);
     }
   };
-  useEffect(() => {
-    run();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [project.id]);
-
-  const lines = answer?.result.trends?.series ?? [];
-  const name = (l: (typeof lines)[number]) =>
-    [l.series === 'formula' ? t('formula') : l.series + ' ' + (l.event ?? ''), l.math ? t(('math_' + l.math) as Key) : '', l.breakdown ?? '', l.compare ? '(' + t('previous') + ')' : '']
-      .filter(Boolean)
-      .join(' · ');
-  const x = lines.find((l) => !l.compare)?.points.map((p) => p.time) ?? [];
-  const option = {
-    tooltip: { trigger: 'axis' },
-    legend: { type: 'scroll', top: 0 },
-    grid: { left: 56, right: 16, top: 40, bottom: 30 },
-    xAxis: { type: 'category', data: x },
-    yAxis: { type: 'value' },
-    series: lines.map((l, i) => ({
-      name: name(l),
-      type: 'line',
-      smooth: true,
-      color: palette[i % palette.length],
-      lineStyle: l.compare ? { type: 'dashed' } : undefined,
-      data: l.points.map((p) => +p.value.toFixed(4)),
-    })),
-  };
-  const rows = x.map((time, i) => {
-    const r: Record<string, string | number> = { time };
-    lines.forEach((l, j) => (r['s' + j] = l.points[i]?.value ?? 0));
-    return r;
-  });
+  // Opened with ?insight=ID: show the saved spec in the form and run it as saved.
+  const [insight, setInsight] = useState<Insight>();
+  const loaded = useSavedInsight(
+    project.id,
+    'trends',
+    (i) => {
+      const sp = i.spec;
+      setSeries(sp.series ?? []);
+      setDays(daysOf(sp) ?? days);
+      setInterval(sp.interval ?? 'day');
+      setCompare(!!sp.compare);
+      setFormula(sp.formula ?? '');
+      setBreakdown(sp.breakdown?.property ?? '');
+      setLimit(sp.breakdown?.limit ?? 5);
+      setFilters(filterRows(sp.filters));
+      run(sp);
+    },
+    setErr,
+    () => run(),
+  );
+  const saved = insight ?? loaded;
 
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="trends">
       <Typography.Title level={4} style={{ margin: 0 }}>
         {t('trends')}
+        {saved && (
+          <Typography.Text type="secondary" style={{ fontSize: 14, marginLeft: 12 }} data-testid="insight-title">
+            {saved.name}
+          </Typography.Text>
+        )}
       </Typography.Title>
       <Card size="small">
-        <Form layout="vertical" onFinish={run}>
+        <Form layout="vertical" onFinish={() => run()}>
           <Form.Item label={t('series')}>
             <Space direction="vertical" style={{ width: '100%' }}>
               {series.map((s, i) => (
@@ -136,25 +136,17 @@ export function TrendsPage({ project }: { project: Membership }) {
           <Form.Item label={t('filters')}>
             <FiltersEditor rows={filters} onChange={setFilters} events={series.map((s) => s.event)} />
           </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
-            {t('run')}
-          </Button>
+          <Space wrap>
+            <Button type="primary" htmlType="submit" loading={busy} data-testid="run">
+              {t('run')}
+            </Button>
+            <SaveInsight project={project} getSpec={buildSpec} insight={saved} onSaved={setInsight} />
+          </Space>
         </Form>
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
       <Card size="small" extra={<ComputedAt answers={[answer]} />}>
-        <Chart option={option} height={320} />
-        <Table
-          size="small"
-          rowKey="time"
-          scroll={{ x: true }}
-          pagination={{ pageSize: 31, hideOnSinglePage: true }}
-          dataSource={rows}
-          columns={[
-            { title: t('time'), dataIndex: 'time', fixed: 'left' },
-            ...lines.map((l, j) => ({ title: name(l), dataIndex: 's' + j, align: 'right' as const, render: (v: number) => +v.toFixed(2) })),
-          ]}
-        />
+        <InsightView answer={answer} />
       </Card>
     </Space>
   );
