@@ -29,7 +29,8 @@ func goldenStatements(d dialect) []stmt {
 		d.timeline(7, []int64{9, 3}, nil, 51),
 		d.timeline(7, []int64{9, 3}, c, 51),
 		d.listPersons(7, 1<<62, 21),
-		d.candidates(7, "u_1%", jsonInner(`上海"x`), 1<<62, 100),
+		d.candidates(7, "u_1%", jsonInner(`Shanghai"x`), false, 1<<62, 100),
+		d.candidates(7, "138", "138", true, 1<<62, 100),
 	}
 }
 

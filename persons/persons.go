@@ -698,7 +698,7 @@ func (r *Reader) Search(ctx context.Context, project uint32, q string, limit int
 		if q == "" {
 			st = r.d.listPersons(project, below, batch)
 		} else {
-			st = r.d.candidates(project, q, m.text, below, batch)
+			st = r.d.candidates(project, q, m.text, m.caseless(), below, batch)
 		}
 		var cands []int64
 		if err := r.query(ctx, st, func(row []any) error {
@@ -814,6 +814,12 @@ func jsonInner(s string) string {
 	_ = enc.Encode(s) // a string always encodes
 	out := strings.TrimSpace(b.String())
 	return out[1 : len(out)-1]
+}
+
+// caseless reports whether the trait text reads the same in lower and upper case (digits,
+// Chinese), so a case-sensitive search finds the same rows.
+func (m matcher) caseless() bool {
+	return strings.ToLower(m.text) == m.text && strings.ToUpper(m.text) == m.text
 }
 
 func (m matcher) match(ids []Identifier, traits string) bool {

@@ -223,6 +223,7 @@ func scenario(t *testing.T, s store.EventStore) {
 	f("1380000", pc)
 	f("王", pc)
 	f("50% off_", pc)
+	f("OFF_FAN", pc) // trait values match case-insensitively
 	f("a%") // LIKE wildcards are literal
 	f("a_") // idem
 	f("u3") // deleted

@@ -170,28 +170,21 @@ LIMIT ?`, []any{int64(project), below, int64(project), int64(limit)}}
 
 // candidates pages through the current persons that may match a search, newest id first,
 // below a person id: persons with a distinct id equal to or starting with idPrefix, or whose
-// stored traits contain traitText (case-insensitive), mapped through overrides. It is a
-// superset: the caller checks each candidate's current identities and traits.
-func (d dialect) candidates(project uint32, idPrefix, traitText string, below int64, limit int) stmt {
+// stored traits contain traitText (case-insensitive, or case-sensitive when caseless says
+// the text has no letter case: faster), mapped through overrides. It is a superset: the
+// caller checks each candidate's current identities and traits.
+func (d dialect) candidates(project uint32, idPrefix, traitText string, caseless bool, below int64, limit int) stmt {
 	p := int64(project)
-	var matched, latestOverrides string
-	var margs []any
 	if d.ch {
-		matched = `SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ?
+		trait := "positionCaseInsensitiveUTF8(properties, ?) > 0"
+		if caseless {
+			trait = "position(properties, ?) > 0"
+		}
+		matched := `SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ?
         UNION ALL
-        SELECT person_id FROM persons WHERE project_id = ? AND positionCaseInsensitiveUTF8(properties, ?) > 0`
-		margs = []any{p, likePrefix(idPrefix), p, traitText}
-		latestOverrides = `SELECT old_person_id, argMax(new_person_id, version) AS np
-        FROM person_overrides WHERE project_id = ? GROUP BY old_person_id`
-	} else {
-		matched = `SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ? ESCAPE '\'
-        UNION ALL
-        SELECT person_id FROM persons WHERE project_id = ? AND strpos(lower(properties), ?) > 0`
-		margs = []any{p, likePrefix(idPrefix), p, strings.ToLower(traitText)}
-		latestOverrides = `SELECT old_person_id, new_person_id AS np
-        FROM person_overrides WHERE project_id = ?`
-	}
-	return stmt{"candidates", `SELECT person_id
+        SELECT person_id FROM persons WHERE project_id = ? AND ` + trait
+		margs := []any{p, likePrefix(idPrefix), p, traitText}
+		return stmt{"candidates", `SELECT person_id
 FROM (
     SELECT person_id
     FROM (
@@ -201,7 +194,8 @@ FROM (
     UNION ALL
     SELECT np AS person_id
     FROM (
-        ` + latestOverrides + `
+        SELECT old_person_id, argMax(new_person_id, version) AS np
+        FROM person_overrides WHERE project_id = ? GROUP BY old_person_id
     ) AS o
     WHERE old_person_id IN (
         ` + matched + `
@@ -211,6 +205,28 @@ WHERE person_id < ?
 GROUP BY person_id
 ORDER BY person_id DESC
 LIMIT ?`, cat(margs, []any{p, p}, margs, []any{below, int64(limit)})}
+	}
+	trait, text := "strpos(lower(properties), ?) > 0", strings.ToLower(traitText)
+	if caseless {
+		trait, text = "contains(properties, ?)", traitText
+	}
+	return stmt{"candidates", `WITH m AS MATERIALIZED (
+    SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ? ESCAPE '\'
+    UNION ALL
+    SELECT person_id FROM persons WHERE project_id = ? AND ` + trait + `
+)
+SELECT person_id
+FROM (
+    SELECT person_id FROM m
+    WHERE person_id NOT IN (SELECT old_person_id FROM person_overrides WHERE project_id = ?)
+    UNION ALL
+    SELECT new_person_id AS person_id FROM person_overrides
+    WHERE project_id = ? AND old_person_id IN (SELECT person_id FROM m)
+) AS c
+WHERE person_id < ?
+GROUP BY person_id
+ORDER BY person_id DESC
+LIMIT ?`, []any{p, likePrefix(idPrefix), p, text, p, p, below, int64(limit)}}
 }
 
 // likePrefix returns a LIKE pattern matching strings that start with s: the wildcards

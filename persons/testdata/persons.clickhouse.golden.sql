@@ -85,7 +85,7 @@ ORDER BY person_id DESC
 LIMIT ?;
 
 -- candidates
--- args: [7,"u\\_1\\%%",7,"上海\\\"x",7,7,7,"u\\_1\\%%",7,"上海\\\"x",4611686018427387904,100]
+-- args: [7,"u\\_1\\%%",7,"Shanghai\\\"x",7,7,7,"u\\_1\\%%",7,"Shanghai\\\"x",4611686018427387904,100]
 SELECT person_id
 FROM (
     SELECT person_id
@@ -105,6 +105,34 @@ FROM (
         SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ?
         UNION ALL
         SELECT person_id FROM persons WHERE project_id = ? AND positionCaseInsensitiveUTF8(properties, ?) > 0
+    )
+) AS c
+WHERE person_id < ?
+GROUP BY person_id
+ORDER BY person_id DESC
+LIMIT ?;
+
+-- candidates
+-- args: [7,"138%",7,"138",7,7,7,"138%",7,"138",4611686018427387904,100]
+SELECT person_id
+FROM (
+    SELECT person_id
+    FROM (
+        SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ?
+        UNION ALL
+        SELECT person_id FROM persons WHERE project_id = ? AND position(properties, ?) > 0
+    ) AS m
+    WHERE person_id NOT IN (SELECT old_person_id FROM person_overrides WHERE project_id = ?)
+    UNION ALL
+    SELECT np AS person_id
+    FROM (
+        SELECT old_person_id, argMax(new_person_id, version) AS np
+        FROM person_overrides WHERE project_id = ? GROUP BY old_person_id
+    ) AS o
+    WHERE old_person_id IN (
+        SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ?
+        UNION ALL
+        SELECT person_id FROM persons WHERE project_id = ? AND position(properties, ?) > 0
     )
 ) AS c
 WHERE person_id < ?

@@ -71,27 +71,39 @@ ORDER BY person_id DESC
 LIMIT ?;
 
 -- candidates
--- args: [7,"u\\_1\\%%",7,"上海\\\"x",7,7,7,"u\\_1\\%%",7,"上海\\\"x",4611686018427387904,100]
+-- args: [7,"u\\_1\\%%",7,"shanghai\\\"x",7,7,4611686018427387904,100]
+WITH m AS MATERIALIZED (
+    SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ? ESCAPE '\'
+    UNION ALL
+    SELECT person_id FROM persons WHERE project_id = ? AND strpos(lower(properties), ?) > 0
+)
 SELECT person_id
 FROM (
-    SELECT person_id
-    FROM (
-        SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ? ESCAPE '\'
-        UNION ALL
-        SELECT person_id FROM persons WHERE project_id = ? AND strpos(lower(properties), ?) > 0
-    ) AS m
+    SELECT person_id FROM m
     WHERE person_id NOT IN (SELECT old_person_id FROM person_overrides WHERE project_id = ?)
     UNION ALL
-    SELECT np AS person_id
-    FROM (
-        SELECT old_person_id, new_person_id AS np
-        FROM person_overrides WHERE project_id = ?
-    ) AS o
-    WHERE old_person_id IN (
-        SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ? ESCAPE '\'
-        UNION ALL
-        SELECT person_id FROM persons WHERE project_id = ? AND strpos(lower(properties), ?) > 0
-    )
+    SELECT new_person_id AS person_id FROM person_overrides
+    WHERE project_id = ? AND old_person_id IN (SELECT person_id FROM m)
+) AS c
+WHERE person_id < ?
+GROUP BY person_id
+ORDER BY person_id DESC
+LIMIT ?;
+
+-- candidates
+-- args: [7,"138%",7,"138",7,7,4611686018427387904,100]
+WITH m AS MATERIALIZED (
+    SELECT person_id FROM person_identities WHERE project_id = ? AND distinct_id LIKE ? ESCAPE '\'
+    UNION ALL
+    SELECT person_id FROM persons WHERE project_id = ? AND contains(properties, ?)
+)
+SELECT person_id
+FROM (
+    SELECT person_id FROM m
+    WHERE person_id NOT IN (SELECT old_person_id FROM person_overrides WHERE project_id = ?)
+    UNION ALL
+    SELECT new_person_id AS person_id FROM person_overrides
+    WHERE project_id = ? AND old_person_id IN (SELECT person_id FROM m)
 ) AS c
 WHERE person_id < ?
 GROUP BY person_id
