@@ -105,12 +105,6 @@ export async function saveDefinition(project: number, kind: 'event' | 'property'
   return r[kind];
 }
 
-// label is how a picker or table names a definition: its display name, if any, beside the
-// raw name.
-export function label(d: { name: string; display_name?: string }): string {
-  return d.display_name ? `${d.display_name} (${d.name})` : d.name;
-}
-
 // matches reports whether what was typed finds the definition by name or display name.
 export function matches(d: { name: string; display_name?: string }, typed: string): boolean {
   const q = typed.trim().toLowerCase();
