@@ -164,7 +164,7 @@ function RetentionView({ res: r, compact }: { res: Result; compact: boolean }) {
         dataSource={cohorts}
         data-testid="retention-table"
         columns={[
-          { title: t('cohort'), dataIndex: 'start', fixed: 'left' as const },
+          { title: t('cohort'), dataIndex: 'start', fixed: 'left' as const, render: (v: string) => <span style={{ whiteSpace: 'nowrap' }}>{v}</span> },
           { title: t('size'), dataIndex: 'size', align: 'right' as const },
           ...Array.from({ length: n }, (_, k) => ({ title: prefix + k, key: 'p' + k, render: (_: unknown, c: Cohort) => cell(c, k) })),
         ]}

@@ -544,7 +544,7 @@ function InsightCard({
     </Space>
   );
   return (
-    <Card size="small" title={title} extra={extra} loading={!answer && !err} data-testid="insight-card" styles={{ body: { minHeight: 260 } }}>
+    <Card size="small" title={title} extra={extra} loading={!answer && !err} data-testid="insight-card" style={{ height: '100%' }} styles={{ body: { minHeight: 260 } }}>
       {err ? (
         <Alert type="error" message={err} data-testid="error" />
       ) : (
