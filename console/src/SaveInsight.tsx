@@ -122,6 +122,8 @@ export function SaveInsight({
       }
       setBusy(false);
       setMode(undefined);
+      // The page now shows the saved insight: its address opens it again.
+      if (mode === 'save') history.replaceState(null, '', `${location.pathname}?insight=${saved.id}`);
       onSaved?.(saved);
       message.success({
         content: (
