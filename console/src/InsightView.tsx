@@ -1,13 +1,14 @@
-// InsightView draws an analysis result: the chart and table of a trends, funnel or
-// retention answer. The analysis pages show it under their form; dashboard cards show it
+// InsightView draws an analysis result: the chart and table of a trends, funnel,
+// retention or products answer. The analysis pages show it under their form; dashboard cards show it
 // compact (the chart, and the table where it is the figure: funnel steps, retention cohorts).
 import { Table } from 'antd';
 import type { Cohort, FunnelStep, QueryAnswer, Result } from './api';
 import { Chart, palette } from './Chart';
 import { useI18n, type Key } from './i18n';
 import { fmtPct, fmtSeconds } from './widgets';
+import { ProductsView } from './pages/Products';
 
-export function InsightView({ answer, compact = false }: { answer?: QueryAnswer; compact?: boolean }) {
+export function InsightView({ answer, compact = false, currency }: { answer?: QueryAnswer; compact?: boolean; currency?: string }) {
   const res = answer?.result;
   switch (res?.kind) {
     case 'funnel':
@@ -16,6 +17,8 @@ export function InsightView({ answer, compact = false }: { answer?: QueryAnswer;
       return <RetentionView res={res} compact={compact} />;
     case 'trends':
       return <TrendsView res={res} compact={compact} />;
+    case 'products':
+      return <ProductsView res={res.products} currency={currency} compact={compact} />;
   }
   return <Chart option={{}} height={compact ? 220 : 300} />;
 }

@@ -53,6 +53,8 @@ export function defaultName(spec: Spec): string {
       return (spec.steps ?? []).map((s) => s.event).join(' → ');
     case 'retention':
       return `${spec.start_event?.event ?? ''} ↩ ${spec.return_event?.event ?? ''}`;
+    case 'products':
+      return `${spec.event ?? 'Order Completed'}: top ${spec.limit ?? 10} products by ${spec.sort ?? 'revenue'}`;
     default:
       return (spec.series ?? []).map((s) => s.event + (s.math && s.math !== 'total' ? ` (${s.math})` : '')).join(', ');
   }

@@ -52,6 +52,7 @@ const strings = {
     trends: '事件分析',
     funnel: '漏斗分析',
     retention: '留存分析',
+    products: '商品排行',
   },
   en: {
     dashboardsTab: 'Dashboards',
@@ -92,6 +93,7 @@ const strings = {
     trends: 'Trends',
     funnel: 'Funnel',
     retention: 'Retention',
+    products: 'Products',
   },
 };
 
@@ -562,7 +564,7 @@ function InsightCard({
               </Tag>
             )}
           </Space>
-          <InsightView answer={answer} compact />
+          <InsightView answer={answer} compact currency={project.currency} />
         </>
       )}
     </Card>

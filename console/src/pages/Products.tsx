@@ -1,13 +1,15 @@
 // Products (商品排行): the line items (products[]) of the order events in a range, per
 // product: orders, units, revenue (price × quantity) and buyers, the top N by a chosen
 // figure, as a bar chart and a table. The overview's top products open it prefilled.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Card, Form, InputNumber, Select, Space, Table, Typography } from 'antd';
-import { rangeFor, runQuery, type Membership, type ProductRow, type QueryAnswer, type Spec } from '../api';
+import { rangeFor, runQuery, type Membership, type ProductRow, type ProductsResult, type QueryAnswer, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n, useStrings } from '../i18n';
 import { prefill } from '../router';
 import { ComputedAt, EventPicker, FiltersEditor, fmtNumber, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
+import { SaveInsight } from '../SaveInsight';
 import type { ProductSort } from '../spec.gen';
 
 const strings = {
@@ -60,10 +62,13 @@ export function ProductsPage({ project }: { project: Membership }) {
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
 
-  const run = async () => {
+  const buildSpec = (): Spec => {
     const spec: Spec = { kind: 'products', date_range: rangeFor(days).current, event, sort, limit };
     const f = toFilters(filters);
     if (f) spec.filters = f;
+    return spec;
+  };
+  const run = async (spec: Spec = buildSpec()) => {
     setBusy(true);
     setErr('');
     try {
@@ -74,17 +79,25 @@ export function ProductsPage({ project }: { project: Membership }) {
       setBusy(false);
     }
   };
-  useEffect(() => {
-    run();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [project.id]);
+  // Opened with ?insight=ID: show the saved spec in the form and run it as saved.
+  const [insight, setInsight] = useState<Insight>();
+  const loaded = useSavedInsight(
+    project.id,
+    'products',
+    (i) => {
+      const sp = i.spec;
+      setEvent(sp.event ?? 'Order Completed');
+      setSort(sp.sort ?? 'revenue');
+      setLimit(sp.limit ?? 10);
+      setDays(daysOf(sp) ?? days);
+      setFilters(filterRows(sp.filters));
+      run(sp);
+    },
+    setErr,
+    () => run(),
+  );
+  const saved = insight ?? loaded;
 
-  const money = (v: number) => (project.currency === 'CNY' ? '¥' : project.currency + ' ') + fmtNumber(v, lang, 2);
-  const count = (v: number) => fmtNumber(v, lang);
-  const res = answer?.result.products;
-  const rows = res?.products ?? [];
-  const label = (r: ProductRow) => (r.name ? `${r.name} (${r.id})` : r.id);
-  const metric = (r: ProductRow) => (sort === 'orders' ? r.orders : sort === 'units' ? r.units : sort === 'buyers' ? r.buyers : r.revenue);
   const sorts: ProductSort[] = ['revenue', 'orders', 'units', 'buyers'];
 
   return (
@@ -92,6 +105,11 @@ export function ProductsPage({ project }: { project: Membership }) {
       <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
         <Typography.Title level={4} style={{ margin: 0 }}>
           {s.title}
+          {saved && (
+            <Typography.Text type="secondary" style={{ fontSize: 14, marginLeft: 12 }} data-testid="insight-title">
+              {saved.name}
+            </Typography.Text>
+          )}
         </Typography.Title>
         <ComputedAt answers={[answer]} />
       </Space>
@@ -111,9 +129,12 @@ export function ProductsPage({ project }: { project: Membership }) {
             <InputNumber min={1} max={1000} value={limit} onChange={(v) => setLimit(v ?? 20)} style={{ width: 90 }} />
           </Form.Item>
           <Form.Item>
-            <Button type="primary" onClick={run} loading={busy} data-testid="run">
-              {t('run')}
-            </Button>
+            <Space wrap>
+              <Button type="primary" onClick={() => run()} loading={busy} data-testid="run">
+                {t('run')}
+              </Button>
+              <SaveInsight project={project} getSpec={buildSpec} insight={saved} onSaved={setInsight} />
+            </Space>
           </Form.Item>
         </Form>
         <div style={{ marginTop: 8 }}>
@@ -121,8 +142,30 @@ export function ProductsPage({ project }: { project: Membership }) {
         </div>
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
-      {res && (
-        <Card size="small" title={s.totals}>
+      <Card size="small" loading={busy && !answer}>
+        <ProductsView res={answer?.result.products} currency={project.currency} />
+      </Card>
+    </Space>
+  );
+}
+
+// ProductsView draws a products answer: totals, a bar chart of the top 20 by the sort figure
+// and the table (compact, on a dashboard card: the chart and the top 10 rows).
+export function ProductsView({ res, currency, compact = false }: { res?: ProductsResult; currency?: string; compact?: boolean }) {
+  const { lang } = useI18n();
+  const s = useStrings(strings);
+  const money = (v: number) => (currency === 'CNY' ? '¥' : currency ? currency + ' ' : '') + fmtNumber(v, lang, 2);
+  const count = (v: number) => fmtNumber(v, lang);
+  const sort = res?.sort ?? 'revenue';
+  const rows = compact ? (res?.products ?? []).slice(0, 10) : (res?.products ?? []);
+  const label = (r: ProductRow) => (r.name ? `${r.name} (${r.id})` : r.id);
+  const metric = (r: ProductRow) => (sort === 'orders' ? r.orders : sort === 'units' ? r.units : sort === 'buyers' ? r.buyers : r.revenue);
+  const sortLabel = s[sort as ProductSort] ?? sort;
+  return (
+    <>
+      {res && !compact && (
+        <div style={{ marginBottom: 12 }}>
+          <Typography.Text strong>{s.totals}: </Typography.Text>
           <Typography.Text data-testid="products-totals">
             {fill(s.totalsLine, {
               orders: count(res.totals.orders),
@@ -134,17 +177,16 @@ export function ProductsPage({ project }: { project: Membership }) {
             })}
           </Typography.Text>
           {res.totals.skipped_items > 0 && <Alert style={{ marginTop: 8 }} type="warning" message={fill(s.skipped, { n: count(res.totals.skipped_items) })} />}
-        </Card>
+        </div>
       )}
-      <Card size="small" loading={busy && !answer}>
         <Chart
-          height={Math.max(200, Math.min(rows.length, 20) * 26 + 40)}
+          height={compact ? 220 : Math.max(200, Math.min(rows.length, 20) * 26 + 40)}
           option={{
             tooltip: { trigger: 'axis' },
             grid: { left: 200, right: 60, top: 10, bottom: 20 },
             xAxis: { type: 'value' },
             yAxis: { type: 'category', inverse: true, data: rows.slice(0, 20).map(label), axisLabel: { width: 180, overflow: 'truncate' } },
-            series: [{ type: 'bar', name: s[sort], data: rows.slice(0, 20).map(metric), color: palette[0], label: { show: true, position: 'right' } }],
+            series: [{ type: 'bar', name: sortLabel, data: rows.slice(0, 20).map(metric), color: palette[0], label: { show: true, position: 'right' } }],
           }}
         />
         <Table
@@ -152,7 +194,7 @@ export function ProductsPage({ project }: { project: Membership }) {
           rowKey="id"
           data-testid="products-table"
           dataSource={rows}
-          pagination={{ pageSize: 20, hideOnSinglePage: true }}
+          pagination={compact ? false : { pageSize: 20, hideOnSinglePage: true }}
           scroll={{ x: true }}
           columns={[
             { title: '#', key: 'rank', width: 50, render: (_: unknown, __: ProductRow, i: number) => i + 1 },
@@ -164,7 +206,6 @@ export function ProductsPage({ project }: { project: Membership }) {
             { title: s.buyers, dataIndex: 'buyers', align: 'right', render: count },
           ]}
         />
-      </Card>
-    </Space>
+    </>
   );
 }
