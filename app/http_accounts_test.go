@@ -216,6 +216,24 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", p + "/members", map[string]any{"email": "extra@shop.cn", "role": "viewer"}, auth.Admin, 201, "", extraOut},
 		{"PATCH", extra, map[string]any{"role": "analyst"}, auth.Admin, 200, "", extraIn},
 		{"DELETE", extra, nil, auth.Admin, 204, "", extraIn},
+		// The console's data pages: definitions and the tracking plan, insights and
+		// dashboards, live events, persons, imports.
+		{"GET", p + "/definitions/events", nil, auth.Viewer, 200, "", nil},
+		{"GET", p + "/definitions/properties", nil, auth.Viewer, 200, "", nil},
+		{"PATCH", p + "/definitions/events/Order%20Completed", map[string]any{"display_name": "支付订单"}, auth.Analyst, 200, "", nil},
+		{"PATCH", p + "/definitions/properties/total", map[string]any{"description": "实付金额"}, auth.Analyst, 200, "", nil},
+		{"GET", p + "/insights", nil, auth.Viewer, 200, "", nil},
+		{"POST", p + "/insights", map[string]any{"name": "orders", "spec": map[string]any{"kind": "trends",
+			"series": []any{map[string]any{"event": "Order Completed"}}, "date_range": map[string]any{"from": "-7d"}}}, auth.Analyst, 201, "", nil},
+		{"GET", p + "/dashboards", nil, auth.Viewer, 200, "", nil},
+		{"POST", p + "/dashboards", map[string]any{"name": "运营周报"}, auth.Analyst, 201, "", nil},
+		{"GET", p + "/live/summary", nil, auth.Viewer, 200, "", nil},
+		{"GET", p + "/persons?q=u", nil, auth.Operator, 200, "", nil},
+		{"GET", p + "/persons/nobody", nil, auth.Operator, 404, "person_not_found", nil},
+		{"GET", p + "/persons/nobody/events", nil, auth.Operator, 404, "person_not_found", nil},
+		{"GET", p + "/import-presets", nil, auth.Admin, 200, "", nil},
+		{"GET", p + "/imports", nil, auth.Admin, 200, "", nil},
+		{"GET", p + "/imports/1", nil, auth.Admin, 404, "import_not_found", nil},
 	}
 	roleOf := map[string]auth.Role{"owner": auth.Owner, "admin": auth.Admin, "analyst": auth.Analyst,
 		"operator": auth.Operator, "viewer": auth.Viewer, "key": auth.Admin}
