@@ -27,12 +27,15 @@ const (
 	liveMaxEvents      = 50 // event names in one filter
 	liveMaxValue       = 255
 	liveRetryMs        = 3000
-	liveMaxStreams     = 100 // open streams per project
+	liveMaxStreams     = 100              // open streams per project
+	liveWriteTimeout   = 30 * time.Second // a stalled client is dropped after this
 )
 
 func (a *App) registerLive(mux *http.ServeMux, g *auth.Guard) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/live/events", g.Project(auth.LiveRead, onProject(a.handleLiveEvents)))
-	mux.HandleFunc("GET /api/v1/projects/{project}/live/summary", g.Project(auth.LiveRead, onProject(a.handleLiveSummary)))
+	// The summary has counts only, so any member may read it; the stream shows persons'
+	// identifiers and traits, so it needs what reading persons needs.
+	mux.HandleFunc("GET /api/v1/projects/{project}/live/summary", g.Project(auth.QueryRead, onProject(a.handleLiveSummary)))
 }
 
 // liveRequest is a stream's filter, backlog size and resume point.
@@ -146,7 +149,7 @@ func (a *App) handleLiveEvents(w http.ResponseWriter, r *http.Request, p *meta.P
 	rc := http.NewResponseController(w)
 	// The server's read and write timeouts are for ordinary requests: a stream lasts.
 	rc.SetReadDeadline(time.Time{})
-	rc.SetWriteDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Time{}) // each write sets its own deadline (liveWriteTimeout)
 	// After a restart the ring is empty: fill it from the store once, so the page is not blank.
 	if err := a.Live.Warm(r.Context(), a.Events, p.ID); err != nil {
 		a.Log.Warn("cannot warm the live backlog", "project", p.ID, "err", err)
@@ -182,6 +185,8 @@ func (a *App) handleLiveEvents(w http.ResponseWriter, r *http.Request, p *meta.P
 		if len(buf) == 0 {
 			return nil
 		}
+		// A client that stops reading must not hold its goroutine and stream slot forever.
+		rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
 		if _, err := w.Write(buf); err != nil {
 			return err
 		}

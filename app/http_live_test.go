@@ -20,7 +20,7 @@ import (
 
 // newLiveServer is a real app with WAL, loader and collector on a temporary data dir, behind
 // a loopback server with short read and write timeouts (which a stream must outlive), set
-// up with project A (an owner and a viewer) and project B (an outsider).
+// up with project A (an owner, an operator and a viewer) and project B (an outsider).
 func newLiveServer(t *testing.T) (s *testServer, pa, pb uint32, writeKey string, c map[string]*client) {
 	t.Helper()
 	cfg := DefaultConfig()
@@ -49,11 +49,13 @@ func newLiveServer(t *testing.T) (s *testServer, pa, pb uint32, writeKey string,
 	var sk string
 	pa, writeKey, sk = create("A")
 	pb, _, _ = create("B")
+	expect(t, "add operator", owner.do("POST", fmt.Sprintf("/api/v1/projects/%d/members", pa),
+		map[string]string{"email": "operator@shop.cn", "role": "operator", "password": pw}), 201)
 	expect(t, "add viewer", owner.do("POST", fmt.Sprintf("/api/v1/projects/%d/members", pa),
 		map[string]string{"email": "viewer@shop.cn", "role": "viewer", "password": pw}), 201)
 	expect(t, "add outsider", owner.do("POST", fmt.Sprintf("/api/v1/projects/%d/members", pb),
 		map[string]string{"email": "outsider@other.cn", "role": "owner", "password": pw}), 201)
-	c = map[string]*client{"owner": owner, "viewer": s.login("viewer@shop.cn", pw), "outsider": s.login("outsider@other.cn", pw),
+	c = map[string]*client{"owner": owner, "operator": s.login("operator@shop.cn", pw), "viewer": s.login("viewer@shop.cn", pw), "outsider": s.login("outsider@other.cn", pw),
 		"nobody": s.anon(), "key": {s: s, key: sk}}
 	return s, pa, pb, writeKey, c
 }
@@ -187,13 +189,13 @@ func TestLiveAPI(t *testing.T) {
 	s, pa, pb, wk, c := newLiveServer(t)
 	p := fmt.Sprintf("/api/v1/projects/%d/live", pa)
 
-	all := openStream(t, c["viewer"], p+"/events")
+	all := openStream(t, c["operator"], p+"/events")
 	if r := all.ready(); r["backlog"] != float64(0) {
 		t.Fatalf("ready %v", r)
 	}
 	orders := openStream(t, c["owner"], p+"/events?event=Order+Completed&event=Refund")
 	orders.ready()
-	mine := openStream(t, c["viewer"], p+"/events?distinct_id=u2&type=track")
+	mine := openStream(t, c["operator"], p+"/events?distinct_id=u2&type=track")
 	mine.ready()
 	// Outlive the server's read and write timeouts (2 s; password hashing needs the time).
 	time.Sleep(2500 * time.Millisecond)
@@ -216,7 +218,7 @@ func TestLiveAPI(t *testing.T) {
 	}
 
 	// A new subscriber gets the latest events at once; one that resumes gets only what it missed.
-	late := openStream(t, c["viewer"], p+"/events?backlog=1")
+	late := openStream(t, c["operator"], p+"/events?backlog=1")
 	last := late.next()
 	if !strings.Contains(last.data, `"Order Completed"`) {
 		t.Fatalf("backlog %v", last)
@@ -224,11 +226,11 @@ func TestLiveAPI(t *testing.T) {
 	if r := late.ready(); r["backlog"] != float64(1) {
 		t.Fatalf("ready %v", r)
 	}
-	resumed := openStream(t, c["viewer"], p+"/events", "Last-Event-ID", last.id)
+	resumed := openStream(t, c["operator"], p+"/events", "Last-Event-ID", last.id)
 	if r := resumed.ready(); r["backlog"] != float64(0) {
 		t.Fatalf("resumed after the last event: %v", r)
 	}
-	other := openStream(t, c["viewer"], p+"/events", "Last-Event-ID", "1-1")
+	other := openStream(t, c["operator"], p+"/events", "Last-Event-ID", "1-1")
 	if other.nextEvent()["event"] != "Product Viewed" {
 		t.Fatal("an id of another server did not replay the backlog")
 	}
@@ -238,14 +240,17 @@ func TestLiveAPI(t *testing.T) {
 	expect(t, "outsider", r, 404, "project_not_found")
 	expect(t, "nobody", c["nobody"].do("GET", p+"/events", nil), 401)
 	expect(t, "outsider summary", c["outsider"].do("GET", p+"/summary", nil), 404)
-	expect(t, "viewer of A on B", c["viewer"].do("GET", fmt.Sprintf("/api/v1/projects/%d/live/events", pb), nil), 404, "project_not_found")
+	expect(t, "operator of A on B", c["operator"].do("GET", fmt.Sprintf("/api/v1/projects/%d/live/events", pb), nil), 404, "project_not_found")
+	// The stream shows identifiers and traits: a viewer may read the summary, not the stream.
+	expect(t, "viewer's stream", c["viewer"].do("GET", fmt.Sprintf("/api/v1/projects/%d/live/events", pa), nil), 403, "forbidden")
+	expect(t, "viewer's summary", c["viewer"].do("GET", fmt.Sprintf("/api/v1/projects/%d/live/summary", pa), nil), 200)
 	bs := openStream(t, c["outsider"], fmt.Sprintf("/api/v1/projects/%d/live/events", pb))
 	bs.ready()
 
 	// Bad filters: 400 with a stable code and the parameter at fault.
 	bad := func(query, code, field string) {
 		t.Helper()
-		expect(t, query, c["viewer"].do("GET", p+"/events?"+query, nil), 400, code, field)
+		expect(t, query, c["operator"].do("GET", p+"/events?"+query, nil), 400, code, field)
 	}
 	bad("type=bogus", "invalid_filter", "type")
 	bad("event=", "invalid_filter", "event")

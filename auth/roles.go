@@ -59,7 +59,7 @@ const (
 	ProjectRead     Action = "project:read"     // read the project's settings and write key
 	QueryRead       Action = "query:read"       // run analyses, read status and definitions
 	InsightWrite    Action = "insight:write"    // save, change and delete insights and dashboards
-	LiveRead        Action = "live:read"        // watch the live event stream
+	LiveRead        Action = "live:read"        // watch the live event stream (events carry ids and traits)
 	PersonsRead     Action = "persons:read"     // search persons, read profiles and timelines
 	DefinitionsEdit Action = "definitions:edit" // edit display names and descriptions (tracking plan)
 	DataImport      Action = "data:import"      // import event files from the console
@@ -83,7 +83,7 @@ var permissions = [...]Permission{
 	{ProjectRead, Viewer},
 	{QueryRead, Viewer},
 	{InsightWrite, Analyst},
-	{LiveRead, Viewer},
+	{LiveRead, Operator},
 	{PersonsRead, Operator},
 	{DefinitionsEdit, Analyst},
 	{DataImport, Admin},

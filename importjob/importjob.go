@@ -16,9 +16,10 @@
 //   - a loading job is run again from the start with the same receive time, so every event
 //     gets the same id as before and the loader drops the ones it already stored (its
 //     dedupe window covers ids received in the last 24 hours). The job says resumed;
-//   - a loading job that started longer ago than Config.ResumeWithin is not run again (the
-//     dedupe window may no longer cover its events): it ends failed with code
-//     "interrupted", saying that part of the file may have been written.
+//   - a loading job that started longer ago than Config.ResumeWithin, or bigger than
+//     Config.ResumeMaxRows, is not run again (the dedupe window may no longer cover its
+//     events): it ends failed with code "interrupted", saying that part of the file may
+//     have been written.
 //
 // Event ids are importer's, with the namespace of Namespace when the mapping sets none.
 //
@@ -86,6 +87,10 @@ type Config struct {
 	// ResumeWithin is how old an interrupted loading job may be and still be resumed after
 	// a restart. It must stay below the loader's dedupe window (24h). Default 23h.
 	ResumeWithin time.Duration
+	// ResumeMaxRows is the largest interrupted loading job (in rows, or bytes / 64 when its
+	// rows were not counted) that is resumed: the loader remembers only its latest 2 to 4
+	// million event ids, so a bigger job could write some events twice. Default 1,000,000.
+	ResumeMaxRows int
 	// Log receives job starts and ends; default slog.Default().
 	Log *slog.Logger
 }
@@ -105,6 +110,9 @@ func (c *Config) defaults() {
 	}
 	if c.ResumeWithin <= 0 {
 		c.ResumeWithin = 23 * time.Hour
+	}
+	if c.ResumeMaxRows <= 0 {
+		c.ResumeMaxRows = 1_000_000
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()

@@ -286,6 +286,23 @@ func TestRestartDuringLoading(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, old.ID+".upload")); !os.IsNotExist(err) {
 		t.Fatal("the stale upload is left behind")
 	}
+
+	// Nor is one too big for the loader's dedupe window to cover.
+	r3.Close()
+	big := rec
+	big.ID = "00000000000000bb"
+	t1 := time.Now().Add(-time.Minute).UTC()
+	big.ReceivedAt = &t1
+	big.RowsTotal = 12000
+	b, _ = json.Marshal(big)
+	os.WriteFile(filepath.Join(dir, big.ID+".json"), b, 0o600)
+	os.WriteFile(filepath.Join(dir, big.ID+".upload"), []byte(csvRows(10, nil)), 0o600)
+	before = sink.writes
+	r4 := open(t, dir, sink, Config{ResumeMaxRows: 10000})
+	got, _ = r4.Get(1, big.ID)
+	if got.State != Failed || got.ErrorCode != CodeInterrupted || sink.writes != before || !strings.Contains(got.Error, "10000 rows") {
+		t.Fatalf("job too big to resume %+v", got)
+	}
 }
 
 // TestQueueAndCancel: one job at a time; a queued job can be cancelled and writes nothing.

@@ -279,11 +279,15 @@ func (r *Runner) recover() error {
 			// Nothing of it was written.
 			j.State = Queued
 			r.save(j)
-		case time.Since(*j.ReceivedAt) <= r.cfg.ResumeWithin:
+		case time.Since(*j.ReceivedAt) <= r.cfg.ResumeWithin && j.sizeInRows() <= int64(r.cfg.ResumeMaxRows):
 			j.State = Queued
 			j.Resumed++
 			r.save(j)
 			r.cfg.Log.Info("import will resume after a restart", "job", j.ID, "file", j.File)
+		case j.sizeInRows() > int64(r.cfg.ResumeMaxRows):
+			r.finish(j, Failed, CodeInterrupted, fmt.Sprintf(
+				"the server stopped while this import was loading; it has more than %d rows, too many to resume without writing some events twice: "+
+					"part of the file may have been imported", r.cfg.ResumeMaxRows))
 		default:
 			r.finish(j, Failed, CodeInterrupted, fmt.Sprintf(
 				"the server stopped while this import was loading, more than %s ago: part of the file may have been imported; "+
@@ -291,4 +295,16 @@ func (r *Runner) recover() error {
 		}
 	}
 	return nil
+}
+
+// sizeInRows is the job's size for the resume rule: its counted rows, else the rows it
+// loaded so far, else its bytes / 64 (no event row is smaller).
+func (j *Job) sizeInRows() int64 {
+	if j.RowsTotal > 0 {
+		return int64(j.RowsTotal)
+	}
+	if j.Events > 0 || j.Rows > 0 {
+		return int64(max(j.Events, j.Rows))
+	}
+	return j.Bytes / 64
 }

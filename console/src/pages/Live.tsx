@@ -17,6 +17,7 @@ import { personPath } from './Persons';
 const strings = {
   'zh-CN': {
     title: '实时事件',
+    forbidden: '实时事件会显示用户的标识和属性，需要运营 (operator) 及以上角色。实时汇总在运营看板上。',
     intro: '事件写入存储后立即出现在这里（采集、导入和演示数据都会出现）。筛选在服务端进行；打开页面时先显示最近的事件。',
     events: '事件',
     eventsPlaceholder: '全部事件（可多选或输入）',
@@ -48,6 +49,7 @@ const strings = {
   },
   en: {
     title: 'Live events',
+    forbidden: 'Live events show persons’ identifiers and traits: they need the operator role or higher. The real-time summary is on the overview.',
     intro: 'Events show here as soon as they are written to the store (collected, imported or demo). Filters run on the server; the page opens with the latest events.',
     events: 'Events',
     eventsPlaceholder: 'All events (pick or type several)',
@@ -103,6 +105,12 @@ export interface LiveFilter {
   events: string[];
   distinctId: string;
   type: string;
+}
+
+// canWatchLive reports whether the caller's role may open the stream (live:read, operator
+// and up: events carry identifiers and traits); the server checks it too.
+export function canWatchLive(p: Membership): boolean {
+  return p.role === 'owner' || p.role === 'admin' || p.role === 'analyst' || p.role === 'operator';
 }
 
 // liveURL is the stream's address for a filter.
@@ -230,7 +238,8 @@ export function LivePage({ project }: { project: Membership }) {
   const held = useRef<LiveEvent[]>([]);
   const [heldCount, setHeldCount] = useState(0);
 
-  const url = useMemo(() => liveURL(project.id, { events, distinctId, type }), [project.id, events, distinctId, type]);
+  const allowed = canWatchLive(project);
+  const url = useMemo(() => (allowed ? liveURL(project.id, { events, distinctId, type }) : undefined), [allowed, project.id, events, distinctId, type]);
   const onEvents = useCallback((evs: LiveEvent[]) => {
     setReceived((n) => n + evs.length);
     if (pausedRef.current) {
@@ -334,6 +343,16 @@ export function LivePage({ project }: { project: Membership }) {
   );
   const eventOptions = defs.map((d) => ({ value: d.name, label: d.display_name ? `${d.display_name} (${d.name})` : d.name }));
 
+  if (!allowed) {
+    return (
+      <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="live">
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          {s.title}
+        </Typography.Title>
+        <Alert type="info" showIcon message={s.forbidden} data-testid="live-forbidden" />
+      </Space>
+    );
+  }
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }} data-testid="live">
       <div>

@@ -9,7 +9,7 @@ import { api, type Membership } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n, useStrings } from '../i18n';
 import { navigate } from '../router';
-import { liveURL, useLiveStream, type LiveEvent } from './Live';
+import { canWatchLive, liveURL, useLiveStream, type LiveEvent } from './Live';
 
 const strings = {
   'zh-CN': {
@@ -125,7 +125,8 @@ export function RealtimePanel({ project }: { project: Membership }) {
       return { ...cur, minutes, events: cur.events + added, top_events };
     });
   }, []);
-  const stream = useLiveStream(liveURL(project.id, { events: [], distinctId: '', type: '' }, 0), onEvents);
+  // Viewers get the summary only: the stream carries persons' identifiers (live:read).
+  const stream = useLiveStream(canWatchLive(project) ? liveURL(project.id, { events: [], distinctId: '', type: '' }, 0) : undefined, onEvents);
 
   const fmtMinute = useMemo(() => {
     const f = new Intl.DateTimeFormat(lang, { timeZone: project.timezone, hour: '2-digit', minute: '2-digit', hour12: false });

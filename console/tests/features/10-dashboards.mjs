@@ -68,8 +68,12 @@ export default async (h, lang) => {
   await page.locator('[data-testid=share-dashboard]').click();
   const link = await page.locator('[data-testid=share-link]').inputValue();
   if (link !== `${url}/dashboards/${id}`) problems.push(`${lang} share link ${JSON.stringify(link)}, want ${url}/dashboards/${id}`);
-  await page.locator('.ant-modal:visible .ant-modal-close').click();
-  await page.locator('.ant-modal:visible').waitFor({ state: 'hidden' });
+  // A click on the close button while the dialog is still zooming in can be lost: retry.
+  for (let i = 0; i < 5 && (await page.locator('.ant-modal:visible').count()); i++) {
+    await page.locator('.ant-modal:visible .ant-modal-close').click();
+    await page.locator('.ant-modal:visible').waitFor({ state: 'hidden', timeout: 3000 }).catch(() => {});
+  }
+  if (await page.locator('.ant-modal:visible').count()) problems.push(`${lang} share link: the dialog does not close`);
   await page.goto(link);
   await page.locator('[data-testid=dashboard-title]', { hasText: dashName }).waitFor();
   // Nothing was written since: the result comes from the cache.
