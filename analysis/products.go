@@ -39,8 +39,8 @@ type ProductRow struct {
 
 // ProductTotals sums the analysis. Orders counts the order events in the range;
 // WithItems those with at least one valid line item; Products the distinct products;
-// SkippedItems the line items without an id, sku or name or with a price or quantity that
-// is not a number (they are left out of every figure).
+// SkippedItems the line items without an id, sku or name, with a price or quantity that
+// is not a number, or with an amount over 9×10^14 (they are left out of every figure).
 type ProductTotals struct {
 	Orders       int64   `json:"orders"`
 	WithItems    int64   `json:"with_items"`
@@ -52,10 +52,10 @@ type ProductTotals struct {
 }
 
 type productAcc struct {
-	row     ProductRow
-	revenue int64 // 1/10000 of the currency
+	row               ProductRow
+	revenue           int64 // 1/10000 of the currency
 	lastName, lastCat int64 // ts of the line items Name and Category come from
-	buyers  map[int64]struct{}
+	buyers            map[int64]struct{}
 }
 
 type lineItem struct {
@@ -144,7 +144,8 @@ func runProducts(ctx context.Context, st store.EventStore, p *query.Plan) (*Prod
 			}
 			price, okP := number(it.Price, 0)
 			qty, okQ := number(it.Quantity, 1)
-			if id == "" || !okP || !okQ {
+			// 9e14 keeps price × quantity × 10000 inside int64 with room for the sums.
+			if id == "" || !okP || !okQ || math.Abs(price*qty) > 9e14 {
 				tot.SkippedItems++
 				continue
 			}

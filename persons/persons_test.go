@@ -224,9 +224,9 @@ func scenario(t *testing.T, s store.EventStore) {
 	f("王", pc)
 	f("50% off_", pc)
 	f("OFF_FAN", pc) // trait values match case-insensitively
-	f("a%") // LIKE wildcards are literal
-	f("a_") // idem
-	f("u3") // deleted
+	f("a%")          // LIKE wildcards are literal
+	f("a_")          // idem
+	f("u3")          // deleted
 	f("赵六")
 	f("name") // a key, not a value
 	f("other")

@@ -243,18 +243,37 @@ func (c *Cache) Do(ctx context.Context, k Key, gen uint64, refresh bool, fn func
 		}
 		c.mu.Unlock()
 
-		start := c.o.Now()
-		v, err := fn(ctx)
-		cl.entry, cl.err = Entry{Value: v, ComputedAt: start, Took: c.o.Now().Sub(start)}, err
-		if err == nil {
-			c.Put(k, gen, cl.entry)
-		}
-		if lead {
-			c.mu.Lock()
-			delete(c.flights, fk)
-			c.mu.Unlock()
-			close(cl.done)
-		}
-		return cl.entry, false, err
+		e, err := c.compute(ctx, k, gen, fn, cl, lead, fk)
+		return e, false, err
 	}
+}
+
+// compute runs fn for one flight. The flight is always ended, even when fn panics (the
+// panic goes on to the caller; the waiters get an error and may compute again).
+func (c *Cache) compute(ctx context.Context, k Key, gen uint64, fn func(context.Context) (json.RawMessage, error), cl *call, lead bool, fk flightKey) (e Entry, err error) {
+	if lead {
+		defer func() {
+			if p := recover(); p != nil {
+				cl.err = fmt.Errorf("cannot compute the result: %v", p)
+				c.end(fk, cl)
+				panic(p)
+			}
+			c.end(fk, cl)
+		}()
+	}
+	start := c.o.Now()
+	v, err := fn(ctx)
+	cl.entry, cl.err = Entry{Value: v, ComputedAt: start, Took: c.o.Now().Sub(start)}, err
+	if err == nil {
+		c.Put(k, gen, cl.entry)
+	}
+	return cl.entry, err
+}
+
+// end removes a flight and releases its waiters.
+func (c *Cache) end(fk flightKey, cl *call) {
+	c.mu.Lock()
+	delete(c.flights, fk)
+	c.mu.Unlock()
+	close(cl.done)
 }

@@ -210,3 +210,27 @@ func TestSingleflight(t *testing.T) {
 		t.Fatalf("waiter after a cancelled leader: %s", got)
 	}
 }
+
+// TestPanicEndsTheFlight: a computation that panics must not leave later identical
+// requests waiting for it.
+func TestPanicEndsTheFlight(t *testing.T) {
+	c := New(Options{})
+	k := Key{Project: 1, Spec: `{"kind":"trends"}`}
+	func() {
+		defer func() { recover() }()
+		c.Do(context.Background(), k, 1, false, func(context.Context) (json.RawMessage, error) { panic("boom") })
+	}()
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.Do(context.Background(), k, 1, false, func(context.Context) (json.RawMessage, error) { return json.RawMessage(`1`), nil })
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request after a panic waits for the dead flight")
+	}
+}
