@@ -16,8 +16,7 @@ run: build
 
 # The whole test suite: unit, store scenarios on DuckDB and on a real ClickHouse server
 # (started on loopback by the tests), end-to-end crash tests on the built binary.
-test: js console
-	$(GO) vet -tags $(TAGS) ./...
+test: js console lint
 	$(GO) test -tags $(TAGS) -count=1 -timeout 25m ./... 2>&1 | tee test-output.log; exit $${PIPESTATUS[0]}
 
 # The JavaScript SDK: install exactly the locked packages, build dist/ (the Go end-to-end
