@@ -10,7 +10,8 @@
 //
 // Each file in tests/features/ adds checks of one console area: its default export is
 // `async (h, lang) => {}`, run once per language while signed in as the owner, with h the
-// harness below (page, url, args, problems, step, setWhere, expectNoError, waitComputed, nav).
+// harness below (page, url, args, problems, step, setWhere, expectNoError, waitComputed, nav,
+// pick).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -271,7 +272,24 @@ async function nav(label, testid) {
   await page.locator(`[data-testid=${testid}]`).waitFor();
 }
 
+// pick opens an Ant Design select and chooses the option with the text, again when a click
+// landed while the dropdown was still sliding in (the option then ignores it), until the
+// select shows the choice.
+async function pick(select, text) {
+  for (let i = 0; i < 5; i++) {
+    if (!(await page.locator('.ant-select-dropdown:visible').count())) await select.click();
+    const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text });
+    await option.first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('.ant-select-dropdown[class*="-enter"], .ant-select-dropdown[class*="-appear"]'));
+    await option.first().click();
+    await page.locator('.ant-select-dropdown:visible').waitFor({ state: 'hidden', timeout: 3000 }).catch(() => {});
+    if ((await select.innerText()).includes(text)) return;
+  }
+  throw new Error(`cannot pick ${JSON.stringify(text)}: the select shows ${JSON.stringify(await select.innerText())}`);
+}
+
 const harness = {
+  pick,
   page,
   url,
   args,

@@ -27,8 +27,7 @@ export default async (h, lang) => {
   await page.locator('[data-testid=save-insight]').click();
   const modal = page.locator('.ant-modal:visible');
   await modal.locator('[data-testid=insight-name]').fill(insightName);
-  await modal.locator('[data-testid=insight-dashboard]').click();
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: l.newDashboard }).click();
+  await h.pick(modal.locator('[data-testid=insight-dashboard]'), l.newDashboard);
   await modal.locator('[data-testid=new-dashboard-name]').fill(dashName);
   const saved = page.waitForResponse((r) => r.url().endsWith('/insights') && r.request().method() === 'POST');
   await modal.locator('[data-testid=save-insight-ok]').click();

@@ -19,8 +19,7 @@ export default async function projects(h, lang) {
   await page.locator('[data-testid=overview]').waitFor();
   await h.waitComputed(`${lang} new project overview`);
   // Back to the demo shop.
-  await page.locator('[data-testid=project]').click();
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '(#1)' }).click();
+  await h.pick(page.locator('[data-testid=project]'), '(#1)');
   await page.waitForFunction(() => (document.querySelector('[data-testid=project]')?.textContent || '').includes('(#1)'));
   await h.waitComputed(`${lang} back to the demo shop`);
 }
