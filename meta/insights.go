@@ -272,13 +272,8 @@ func (s *Store) UpdateInsight(ctx context.Context, project uint32, id int64, u I
 		}
 		sets, args = append(sets, "spec = ?"), append(args, string(spec))
 	}
-	sets, args = append(sets, "updated_at = ?"), append(args, time.Now().UTC().Unix())
-	res, err := s.db.ExecContext(ctx, `UPDATE insights SET `+strings.Join(sets, ", ")+` WHERE id = ? AND project_id = ?`, append(args, id, project)...)
-	if err != nil {
-		return nil, fmt.Errorf("cannot update insight: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, ErrNotFound
+	if err := s.updateRow(ctx, "insights", sets, args, project, id); err != nil {
+		return nil, err
 	}
 	return s.Insight(ctx, project, id)
 }
@@ -286,14 +281,7 @@ func (s *Store) UpdateInsight(ctx context.Context, project uint32, id int64, u I
 // DeleteInsight deletes an insight and removes it from every dashboard, or returns
 // ErrNotFound.
 func (s *Store) DeleteInsight(ctx context.Context, project uint32, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM insights WHERE id = ? AND project_id = ?`, id, project)
-	if err != nil {
-		return fmt.Errorf("cannot delete insight: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.deleteRow(ctx, "insights", project, id)
 }
 
 const dashboardCols = `d.id, d.project_id, d.name, d.description, d.created_by, d.created_at, d.updated_at,
@@ -426,22 +414,37 @@ func (s *Store) UpdateDashboard(ctx context.Context, project uint32, id int64, u
 		}
 		sets, args = append(sets, "description = ?"), append(args, desc)
 	}
-	sets, args = append(sets, "updated_at = ?"), append(args, time.Now().UTC().Unix())
-	res, err := s.db.ExecContext(ctx, `UPDATE dashboards SET `+strings.Join(sets, ", ")+` WHERE id = ? AND project_id = ?`, append(args, id, project)...)
-	if err != nil {
-		return nil, fmt.Errorf("cannot update dashboard: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, ErrNotFound
+	if err := s.updateRow(ctx, "dashboards", sets, args, project, id); err != nil {
+		return nil, err
 	}
 	return s.Dashboard(ctx, project, id)
 }
 
 // DeleteDashboard deletes a dashboard (its insights stay), or returns ErrNotFound.
 func (s *Store) DeleteDashboard(ctx context.Context, project uint32, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM dashboards WHERE id = ? AND project_id = ?`, id, project)
+	return s.deleteRow(ctx, "dashboards", project, id)
+}
+
+// updateRow applies sets (with their args) and a new updated_at to row id of table
+// (insights or dashboards: a constant, never input) in project, or returns ErrNotFound.
+func (s *Store) updateRow(ctx context.Context, table string, sets []string, args []any, project uint32, id int64) error {
+	sets, args = append(sets, "updated_at = ?"), append(args, time.Now().UTC().Unix())
+	res, err := s.db.ExecContext(ctx, `UPDATE `+table+` SET `+strings.Join(sets, ", ")+` WHERE id = ? AND project_id = ?`, append(args, id, project)...)
 	if err != nil {
-		return fmt.Errorf("cannot delete dashboard: %w", err)
+		return fmt.Errorf("cannot update %s: %w", strings.TrimSuffix(table, "s"), err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// deleteRow deletes row id of table (insights or dashboards) in project, or returns
+// ErrNotFound.
+func (s *Store) deleteRow(ctx context.Context, table string, project uint32, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ? AND project_id = ?`, id, project)
+	if err != nil {
+		return fmt.Errorf("cannot delete %s: %w", strings.TrimSuffix(table, "s"), err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
