@@ -142,10 +142,6 @@ func (a *App) handleLiveEvents(w http.ResponseWriter, r *http.Request, p *meta.P
 	if err != nil {
 		return err
 	}
-	if a.Live.Subscribers(p.ID) >= liveMaxStreams {
-		return &apierr.Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 10,
-			Message: fmt.Sprintf("the project has %d open live streams; close one", liveMaxStreams)}
-	}
 	rc := http.NewResponseController(w)
 	// The server's read and write timeouts are for ordinary requests: a stream lasts.
 	rc.SetReadDeadline(time.Time{})
@@ -154,7 +150,11 @@ func (a *App) handleLiveEvents(w http.ResponseWriter, r *http.Request, p *meta.P
 	if err := a.Live.Warm(r.Context(), a.Events, p.ID); err != nil {
 		a.Log.Warn("cannot warm the live backlog", "project", p.ID, "err", err)
 	}
-	sub := a.Live.Subscribe(p.ID, lr.filter, lr.backlog, lr.since)
+	sub, ok := a.Live.TrySubscribe(p.ID, lr.filter, lr.backlog, lr.since, liveMaxStreams)
+	if !ok {
+		return &apierr.Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 10,
+			Message: fmt.Sprintf("the project has %d open live streams; close one", liveMaxStreams)}
+	}
 	defer sub.Close()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")

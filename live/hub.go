@@ -221,17 +221,28 @@ func clone(b json.RawMessage) json.RawMessage {
 // ring (at most RingSize) whose Seq is after since (0: all). The caller must call Close
 // when done. On a closed hub the subscription is already done.
 func (h *Hub) Subscribe(projectID uint32, f Filter, backlog int, since uint64) *Subscription {
+	s, _ := h.TrySubscribe(projectID, f, backlog, since, 0)
+	return s
+}
+
+// TrySubscribe is Subscribe when the project has fewer than limit subscriptions (no limit
+// when limit <= 0); otherwise it subscribes nothing and returns ok false. The count and the
+// subscription are one step, so concurrent callers cannot overshoot the limit.
+func (h *Hub) TrySubscribe(projectID uint32, f Filter, backlog int, since uint64, limit int) (sub *Subscription, ok bool) {
 	s := &Subscription{filter: f, c: make(chan *Event, h.cfg.Buffer+h.cfg.Ring), done: make(chan struct{}), hub: h, project: projectID}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		close(s.done)
-		return s
+		return s, true
 	}
 	p := h.projects[projectID]
 	if p == nil {
 		p = &project{subs: map[*Subscription]struct{}{}}
 		h.projects[projectID] = p
+	}
+	if limit > 0 && len(p.subs) >= limit {
+		return nil, false
 	}
 	var back []*Event
 	for i := len(p.ring) - 1; i >= 0 && len(back) < backlog; i-- {
@@ -248,7 +259,7 @@ func (h *Hub) Subscribe(projectID uint32, f Filter, backlog int, since uint64) *
 	}
 	s.backlog = len(back)
 	p.subs[s] = struct{}{}
-	return s
+	return s, true
 }
 
 // Close ends every subscription (their Done channels close) and stops taking batches.

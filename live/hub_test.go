@@ -234,3 +234,34 @@ func TestClose(t *testing.T) {
 	}
 	late.Close()
 }
+
+// TestTrySubscribeLimit: concurrent subscribers never exceed the limit.
+func TestTrySubscribeLimit(t *testing.T) {
+	h := New(Config{})
+	defer h.Close()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var subs []*Subscription
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s, ok := h.TrySubscribe(1, Filter{}, 0, 0, 10); ok {
+				mu.Lock()
+				subs = append(subs, s)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(subs) != 10 || h.Subscribers(1) != 10 {
+		t.Fatalf("%d subscriptions (%d in the hub), want 10", len(subs), h.Subscribers(1))
+	}
+	subs[0].Close()
+	if _, ok := h.TrySubscribe(1, Filter{}, 0, 0, 10); !ok {
+		t.Fatal("a place freed by Close is not taken")
+	}
+	if _, ok := h.TrySubscribe(2, Filter{}, 0, 0, 10); !ok {
+		t.Fatal("another project's limit is shared")
+	}
+}
