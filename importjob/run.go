@@ -55,6 +55,11 @@ func (r *Runner) recordPath(id string) string { return filepath.Join(r.cfg.Dir, 
 func (r *Runner) run(j *job) {
 	m, err := importer.ParseMapping(j.Mapping)
 	r.mu.Lock()
+	if j.State != Queued {
+		// Cancelled between next and here: it stays cancelled.
+		r.mu.Unlock()
+		return
+	}
 	if err != nil {
 		// Submit validated it: only a record edited by hand gets here.
 		r.finish(j, Failed, CodeFailed, fmt.Sprintf("cannot import: %v", err))
