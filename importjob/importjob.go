@@ -80,7 +80,8 @@ type Config struct {
 	Dir string
 	// MaxBytes is the largest upload, as sent (a gzip file counts compressed). Default 1 GiB.
 	MaxBytes int64
-	// MaxQueued is how many jobs may wait at once; more are refused. Default 8.
+	// MaxQueued is how many jobs of one project may wait or run at once; more are refused,
+	// so that one project cannot hold up the others' imports. Default 8.
 	MaxQueued int
 	// Keep is how many finished jobs are remembered. Default 50.
 	Keep int
@@ -379,7 +380,7 @@ func (r *Runner) Submit(req Request, u *Upload) (Job, error) {
 	r.mu.Lock()
 	queued := 0
 	for _, o := range r.jobs {
-		if !o.finished() {
+		if !o.finished() && o.ProjectID == j.ProjectID {
 			queued++
 		}
 	}

@@ -317,6 +317,11 @@ func TestQueueAndCancel(t *testing.T) {
 	if _, err := r.Submit(Request{ProjectID: 1, FileName: "c.csv", Mapping: []byte(mapping)}, u); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("third job: %v", err)
 	}
+	// The limit is per project: another project's import is still taken.
+	u2, _ := r.Receive(strings.NewReader(csvRows(10, nil)))
+	if _, err := r.Submit(Request{ProjectID: 2, FileName: "d.csv", Mapping: []byte(mapping)}, u2); err != nil {
+		t.Fatalf("another project's import refused: %v", err)
+	}
 	u.Discard()
 	if got, _ := r.Get(1, second.ID); got.State != Queued {
 		t.Fatalf("second job runs beside the first: %+v", got)
