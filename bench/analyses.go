@@ -27,7 +27,7 @@ type Timing struct {
 // AnalysisResult is the measurement on one demo shop.
 type AnalysisResult struct {
 	Events, Persons    int64
-	LoadDuckDB         time.Duration // demo generation + loader into DuckDB
+	LoadDuckDB         time.Duration // demo generation + loader into DuckDB + compaction
 	LoadClickHouse     time.Duration // CSV export from DuckDB + INSERT + OPTIMIZE FINAL
 	ClickHouseVersion  string
 	FunnelDuckDB       Timing // Jingyun, DuckDB store
@@ -82,6 +82,9 @@ func benchAnalyses(ctx context.Context, o *Options, size int) (*AnalysisResult, 
 		err = cerr
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := l.Compact(ctx); err != nil { // as `jingyun demo` does after loading
 		return nil, err
 	}
 	res.LoadDuckDB = time.Since(start)
