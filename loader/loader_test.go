@@ -148,3 +148,55 @@ func TestDirectSinkMergesAcrossBatches(t *testing.T) {
 		t.Fatalf("person profiles = %d, want 1 after the merge", n)
 	}
 }
+
+// TestObserveAndGeneration: observers see every written batch with persons resolved, a
+// project's generation grows with its writes and deletions only, duplicates change nothing,
+// and Compact keeps every event.
+func TestObserveAndGeneration(t *testing.T) {
+	ctx := context.Background()
+	st, err := duckdb.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l, err := New(ctx, st, Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []store.Row
+	l.Observe(func(rows []store.Row) { seen = append(seen, rows...) })
+	if g := l.Generation(1); g != 0 {
+		t.Fatalf("generation before any write = %d", g)
+	}
+	other := track("x", "pad", "", "App Launched", 5)
+	other.ProjectID = 2
+	if err := l.Sink().Write(ctx, []event.Event{track("a", "phone", "", "Product Viewed", 1), other}); err != nil {
+		t.Fatal(err)
+	}
+	g1, g2 := l.Generation(1), l.Generation(2)
+	if g1 == 0 || g2 == 0 || len(seen) != 2 || seen[0].PersonID == 0 {
+		t.Fatalf("after a write: generations %d, %d; observed %+v", g1, g2, seen)
+	}
+	// A repeat of a stored event writes nothing and changes nothing.
+	if err := l.Sink().Write(ctx, []event.Event{track("a", "phone", "", "Product Viewed", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if l.Generation(1) != g1 || len(seen) != 2 {
+		t.Fatalf("a duplicate bumped the generation (%d → %d) or was observed (%d rows)", g1, l.Generation(1), len(seen))
+	}
+	if _, ok, err := l.DeletePerson(ctx, 1, "phone"); err != nil || !ok {
+		t.Fatalf("delete: %v %v", ok, err)
+	}
+	if l.Generation(1) == g1 || l.Generation(2) != g2 {
+		t.Fatalf("a deletion in project 1: generations %d → %d and %d → %d", g1, l.Generation(1), g2, l.Generation(2))
+	}
+	if err := l.Sink().Write(ctx, []event.Event{track("b", "phone", "", "Product Viewed", 3), track("c", "phone", "", "Product Viewed", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, st, `SELECT count(*) FROM events`); n != 3 {
+		t.Fatalf("%d events after Compact, want 3", n)
+	}
+}
