@@ -51,11 +51,11 @@ func Events(ctx context.Context, s store.EventStore, project uint32) ([]Event, e
 	err := s.Query(ctx, fmt.Sprintf(`SELECT event, count(*) AS n, max(ts) AS last_ts FROM events
 WHERE project_id = ? GROUP BY event ORDER BY n DESC, event LIMIT %d`, MaxEvents), []any{int64(project)}, func(row []any) error {
 		name, _ := row[0].(string)
-		n, err := toInt(row[1])
+		n, err := store.Int64(row[1])
 		if err != nil {
 			return err
 		}
-		last, err := toInt(row[2])
+		last, err := store.Int64(row[2])
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func (c *collector) read(ctx context.Context, s store.EventStore, project uint32
 	cond, args := "", []any{int64(project), event}
 	err := s.Query(ctx, fmt.Sprintf(`SELECT ts FROM events WHERE project_id = ? AND event = ?
 ORDER BY ts DESC LIMIT 1 OFFSET %d`, n-1), []any{int64(project), event}, func(row []any) error {
-		from, err := toInt(row[0])
+		from, err := store.Int64(row[0])
 		cond, args = " AND ts >= ?", append(args, from)
 		return err
 	})
@@ -451,16 +451,4 @@ func topType(m map[string]int64) string {
 		}
 	}
 	return best
-}
-
-func toInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case float64:
-		return int64(x), nil
-	case nil:
-		return 0, nil
-	}
-	return 0, fmt.Errorf("definitions: unexpected %T from the store", v)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -78,9 +77,9 @@ func Summarize(ctx context.Context, st store.EventStore, projectID uint32, now t
 ) AS s3
 GROUP BY m
 ORDER BY m`, args, func(row []any) error {
-		m, err1 := toInt(row[0])
-		ev, err2 := toInt(row[1])
-		ps, err3 := toInt(row[2])
+		m, err1 := store.Int64(row[0])
+		ev, err2 := store.Int64(row[1])
+		ps, err3 := store.Int64(row[2])
 		if err := firstErr(err1, err2, err3); err != nil {
 			return err
 		}
@@ -98,8 +97,8 @@ ORDER BY m`, args, func(row []any) error {
   SELECT `+d.personOf+` AS person FROM `+persons+`
 ) AS s3`, args, func(row []any) error {
 		var err1, err2 error
-		s.Events, err1 = toInt(row[0])
-		s.Persons, err2 = toInt(row[1])
+		s.Events, err1 = store.Int64(row[0])
+		s.Persons, err2 = store.Int64(row[1])
 		return firstErr(err1, err2)
 	})
 	if err != nil {
@@ -111,7 +110,7 @@ GROUP BY event
 ORDER BY n DESC, event
 LIMIT %d`, d.count, TopN), []any{pid, from, to}, func(row []any) error {
 		name, _ := row[0].(string)
-		c, err := toInt(row[1])
+		c, err := store.Int64(row[1])
 		s.TopEvents = append(s.TopEvents, Count{Name: name, Count: c})
 		return err
 	})
@@ -224,20 +223,6 @@ func (d dialect) persons() string {
     FROM person_overrides
     WHERE project_id = ?` + d.groupBy + `
   ) AS s2 USING (person_id)`
-}
-
-func toInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case float64:
-		return int64(x), nil
-	case string:
-		return strconv.ParseInt(x, 10, 64)
-	case nil:
-		return 0, nil
-	}
-	return 0, fmt.Errorf("cannot read %T as an integer", v)
 }
 
 func firstErr(errs ...error) error {

@@ -39,9 +39,9 @@ LIMIT %d`, h.cfg.Ring), []any{int64(projectID)}, func(row []any) error {
 		r.Type = event.Type(t)
 		r.Name, _ = row[2].(string)
 		var errs [3]error
-		r.Time, errs[0] = toInt(row[3])
-		r.ReceivedAt, errs[1] = toInt(row[4])
-		r.PersonID, errs[2] = toInt(row[5])
+		r.Time, errs[0] = store.Int64(row[3])
+		r.ReceivedAt, errs[1] = store.Int64(row[4])
+		r.PersonID, errs[2] = store.Int64(row[5])
 		if err := firstErr(errs[:]...); err != nil {
 			return err
 		}

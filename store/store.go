@@ -24,6 +24,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strconv"
 
 	"github.com/jingyun/jingyun/event"
 )
@@ -137,4 +139,20 @@ type EventStore interface {
 	DeletePerson(ctx context.Context, project uint32, person int64) (DeleteReport, error)
 	// Close flushes and releases the store.
 	Close() error
+}
+
+// Int64 reads an integer column value of Query (int64, or float64 from a store that widens,
+// or a decimal string as ClickHouse sends 64-bit integers in JSON formats); NULL is 0.
+func Int64(v any) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case float64:
+		return int64(x), nil
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	case nil:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("cannot read %T as an integer", v)
 }
