@@ -64,29 +64,14 @@ func benchAnalyses(ctx context.Context, o *Options, size int) (*AnalysisResult, 
 	}
 	defer os.RemoveAll(dir)
 	res := &AnalysisResult{}
-	duck, err := duckdb.Open(filepath.Join(dir, "events.duckdb"))
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	start := time.Now()
+	// The demo writes about 23.8 events per person over these 60 days.
+	duck, st, err := loadDemo(ctx, o, dir, demo.Options{ProjectID: 1, Seed: 1, Persons: max(1, size*10/238), Days: 60, End: benchEnd, TZ: loc, BatchSize: 100_000})
 	if err != nil {
 		return nil, err
 	}
 	defer duck.Close()
-	l, err := loader.New(ctx, duck, loader.Config{}, o.Log)
-	if err != nil {
-		return nil, err
-	}
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	start := time.Now()
-	pipe := loader.NewPipeline(ctx, l.Sink(), 1)
-	// The demo writes about 23.8 events per person over these 60 days.
-	st, err := demo.Generate(ctx, demo.Options{ProjectID: 1, Seed: 1, Persons: max(1, size*10/238), Days: 60, End: benchEnd, TZ: loc, BatchSize: 100_000}, pipe)
-	if cerr := pipe.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := l.Compact(ctx); err != nil { // as `jingyun demo` does after loading
-		return nil, err
-	}
 	res.LoadDuckDB = time.Since(start)
 	res.Events, res.Persons = st.Events, int64(st.Persons)
 	o.Log.Info("bench: demo loaded into duckdb", "events", st.Events, "took", res.LoadDuckDB.Round(time.Millisecond))
@@ -191,6 +176,31 @@ func benchAnalyses(ctx context.Context, o *Options, size int) (*AnalysisResult, 
 		return res, fmt.Errorf("cannot trust the run: the DuckDB and ClickHouse stores disagree (funnel %v, retention %v)", res.FunnelAgree, res.RetentionAgree)
 	}
 	return res, nil
+}
+
+// loadDemo fills a DuckDB store in dir with a demo shop through the loader and compacts it,
+// as `jingyun demo` and `jingyun serve --demo` do. The caller closes the store.
+func loadDemo(ctx context.Context, o *Options, dir string, opts demo.Options) (*duckdb.Store, demo.Stats, error) {
+	duck, err := duckdb.Open(filepath.Join(dir, "events.duckdb"))
+	if err != nil {
+		return nil, demo.Stats{}, err
+	}
+	l, err := loader.New(ctx, duck, loader.Config{}, o.Log)
+	if err == nil {
+		pipe := loader.NewPipeline(ctx, l.Sink(), 1)
+		var st demo.Stats
+		st, err = demo.Generate(ctx, opts, pipe)
+		if cerr := pipe.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			if err = l.Compact(ctx); err == nil {
+				return duck, st, nil
+			}
+		}
+	}
+	duck.Close()
+	return nil, demo.Stats{}, err
 }
 
 func withDialect(env query.Env, d query.Dialect) query.Env {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -15,11 +14,9 @@ import (
 	"github.com/jingyun/jingyun/console"
 	"github.com/jingyun/jingyun/demo"
 	"github.com/jingyun/jingyun/internal/chtest"
-	"github.com/jingyun/jingyun/loader"
 	"github.com/jingyun/jingyun/query"
 	"github.com/jingyun/jingyun/store"
 	"github.com/jingyun/jingyun/store/clickhouse"
-	"github.com/jingyun/jingyun/store/duckdb"
 )
 
 // OverviewConcurrency is how many of the overview's queries run at once: a browser opens at
@@ -66,28 +63,13 @@ func benchOverview(ctx context.Context, o *Options) (*OverviewResult, error) {
 		return nil, fmt.Errorf("cannot create bench dir: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	duck, err := duckdb.Open(filepath.Join(dir, "events.duckdb"))
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	// The default demo shop, as `jingyun serve --demo` loads it, ending at benchEnd.
+	duck, st, err := loadDemo(ctx, o, dir, demo.Options{ProjectID: 1, Seed: 1, End: benchEnd, TZ: loc, BatchSize: 100_000})
 	if err != nil {
 		return nil, err
 	}
 	defer duck.Close()
-	l, err := loader.New(ctx, duck, loader.Config{}, o.Log)
-	if err != nil {
-		return nil, err
-	}
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	pipe := loader.NewPipeline(ctx, l.Sink(), 1)
-	// The default demo shop, as `jingyun serve --demo` loads it, ending at benchEnd.
-	st, err := demo.Generate(ctx, demo.Options{ProjectID: 1, Seed: 1, End: benchEnd, TZ: loc, BatchSize: 100_000}, pipe)
-	if cerr := pipe.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := l.Compact(ctx); err != nil { // as `jingyun serve --demo` does after loading
-		return nil, err
-	}
 	res := &OverviewResult{Events: st.Events, Persons: int64(st.Persons), Queries: map[int]int{},
 		DuckDB: map[int]Timing{}, ClickHouse: map[int]Timing{}, Slowest: map[int]string{}, Agree: true}
 	o.Log.Info("bench: overview demo loaded", "events", st.Events)
