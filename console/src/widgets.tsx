@@ -1,7 +1,8 @@
 // Form pieces shared by the analysis pages: event picker, filters, range and the
 // "computed at" line.
+import { useState } from 'react';
 import { AutoComplete, Button, Input, Select, Space, Typography } from 'antd';
-import { type Filter, type Operator, type QueryAnswer } from './api';
+import { runQuery, type Filter, type Operator, type QueryAnswer, type Spec } from './api';
 import { matches, useEventDefinitions, usePropertyDefinitions } from './definitions';
 import { useI18n } from './i18n';
 
@@ -167,4 +168,24 @@ export function fmtSeconds(s: number | null): string {
   if (s < 60) return s.toFixed(1) + ' s';
   if (s < 3600) return (s / 60).toFixed(1) + ' min';
   return (s / 3600).toFixed(1) + ' h';
+}
+
+// useRunQuery is an analysis page's query state: run(spec) sends it and keeps the answer,
+// busy while it runs and the error message of a failed run (cleared by the next run).
+export function useRunQuery(project: number) {
+  const [answer, setAnswer] = useState<QueryAnswer>();
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+  const exec = async (spec: Spec) => {
+    setBusy(true);
+    setErr('');
+    try {
+      setAnswer(await runQuery(project, spec));
+    } catch (e) {
+      setErr((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { answer, err, setErr, busy, exec };
 }

@@ -167,32 +167,44 @@ function fmtTime(v: string, lang: string) {
   return new Date(v).toLocaleString(lang);
 }
 
-function DashboardList({ project, s }: { project: Membership; s: S }) {
-  const { lang } = useI18n();
-  const { message } = App.useApp();
-  const [list, setList] = useState<Dashboard[]>();
+// useRemovableList loads a project's dashboards or insights and deletes one (then reloads);
+// errors of either go to err.
+function useRemovableList<T extends { id: number }>(
+  project: number,
+  source: { list: (p: number) => Promise<T[]>; remove: (p: number, id: number) => Promise<unknown> },
+  onDeleted: () => void,
+) {
+  const [list, setList] = useState<T[]>();
   const [err, setErr] = useState('');
-  const [dialog, setDialog] = useState<{ mode: 'create' } | { mode: 'rename'; d: Dashboard }>();
-  const write = canWrite(project);
   const load = useCallback(async () => {
     try {
-      setList(await dashboardsApi.list(project.id));
+      setList(await source.list(project));
     } catch (e) {
       setErr((e as Error).message);
     }
-  }, [project.id]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [project]);
   useEffect(() => {
     load();
   }, [load]);
-  const del = async (d: Dashboard) => {
+  const del = async (item: T) => {
     try {
-      await dashboardsApi.remove(project.id, d.id);
-      message.success(s.deleted);
+      await source.remove(project, item.id);
+      onDeleted();
       load();
     } catch (e) {
       setErr((e as Error).message);
     }
   };
+  return { list, err, setErr, load, del };
+}
+
+function DashboardList({ project, s }: { project: Membership; s: S }) {
+  const { lang } = useI18n();
+  const { message } = App.useApp();
+  const { list, err, setErr, load, del } = useRemovableList(project.id, dashboardsApi, () => message.success(s.deleted));
+  const [dialog, setDialog] = useState<{ mode: 'create' } | { mode: 'rename'; d: Dashboard }>();
+  const write = canWrite(project);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {write && (
@@ -267,28 +279,8 @@ function DashboardList({ project, s }: { project: Membership; s: S }) {
 function InsightList({ project, s }: { project: Membership; s: S }) {
   const { lang } = useI18n();
   const { message } = App.useApp();
-  const [list, setList] = useState<Insight[]>();
-  const [err, setErr] = useState('');
+  const { list, err, load, del } = useRemovableList(project.id, insightsApi, () => message.success(s.deleted));
   const write = canWrite(project);
-  const load = useCallback(async () => {
-    try {
-      setList(await insightsApi.list(project.id));
-    } catch (e) {
-      setErr((e as Error).message);
-    }
-  }, [project.id]);
-  useEffect(() => {
-    load();
-  }, [load]);
-  const del = async (i: Insight) => {
-    try {
-      await insightsApi.remove(project.id, i.id);
-      message.success(s.deleted);
-      load();
-    } catch (e) {
-      setErr((e as Error).message);
-    }
-  };
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {err && <Alert type="error" message={err} data-testid="error" />}

@@ -2,13 +2,13 @@
 // overall conversion, time between steps, an optional breakdown by a step-1 property.
 import { useState } from 'react';
 import { Alert, Button, Card, Form, InputNumber, Select, Space, Typography } from 'antd';
-import { rangeFor, runQuery, type Membership, type QueryAnswer, type Spec } from '../api';
+import { rangeFor, type Membership, type Spec } from '../api';
 import { InsightView } from '../InsightView';
 import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { SaveInsight } from '../SaveInsight';
 import { useI18n } from '../i18n';
 import { prefill } from '../router';
-import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow , useRunQuery } from '../widgets';
 
 export function FunnelPage({ project }: { project: Membership }) {
   const { t } = useI18n();
@@ -19,9 +19,7 @@ export function FunnelPage({ project }: { project: Membership }) {
   const [breakdown, setBreakdown] = useState(init?.spec.breakdown?.property ?? '');
   const [limit, setLimit] = useState(init?.spec.breakdown?.limit ?? 5);
   const [filters, setFilters] = useState<FilterRow[]>([]);
-  const [answer, setAnswer] = useState<QueryAnswer>();
-  const [err, setErr] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { answer, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = { kind: 'funnel', window, date_range: rangeFor(days).current, steps: steps.map((event) => ({ event })) };
@@ -30,17 +28,7 @@ export function FunnelPage({ project }: { project: Membership }) {
     if (f) spec.filters = f;
     return spec;
   };
-  const run = async (spec: Spec = buildSpec()) => {
-    setBusy(true);
-    setErr('');
-    try {
-      setAnswer(await runQuery(project.id, spec));
-    } catch (e) {
-      setErr((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (spec: Spec = buildSpec()) => exec(spec);
   // Opened with ?insight=ID: show the saved spec in the form and run it as saved.
   const [insight, setInsight] = useState<Insight>();
   const loaded = useSavedInsight(

@@ -3,11 +3,11 @@
 // figure, as a bar chart and a table. The overview's top products open it prefilled.
 import { useState } from 'react';
 import { Alert, Button, Card, Form, InputNumber, Select, Space, Table, Typography } from 'antd';
-import { rangeFor, runQuery, type Membership, type ProductRow, type ProductsResult, type QueryAnswer, type Spec } from '../api';
+import { rangeFor, type Membership, type ProductRow, type ProductsResult, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n, useStrings } from '../i18n';
 import { prefill } from '../router';
-import { ComputedAt, EventPicker, FiltersEditor, fmtNumber, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, fmtNumber, RangeSelect, toFilters, type FilterRow , useRunQuery } from '../widgets';
 import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { SaveInsight } from '../SaveInsight';
 import type { ProductSort } from '../spec.gen';
@@ -58,9 +58,7 @@ export function ProductsPage({ project }: { project: Membership }) {
   const [limit, setLimit] = useState(init?.spec.limit ?? 20);
   const [days, setDays] = useState(init?.days ?? 30);
   const [filters, setFilters] = useState<FilterRow[]>([]);
-  const [answer, setAnswer] = useState<QueryAnswer>();
-  const [err, setErr] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { answer, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = { kind: 'products', date_range: rangeFor(days).current, event, sort, limit };
@@ -68,17 +66,7 @@ export function ProductsPage({ project }: { project: Membership }) {
     if (f) spec.filters = f;
     return spec;
   };
-  const run = async (spec: Spec = buildSpec()) => {
-    setBusy(true);
-    setErr('');
-    try {
-      setAnswer(await runQuery(project.id, spec));
-    } catch (e) {
-      setErr((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (spec: Spec = buildSpec()) => exec(spec);
   // Opened with ?insight=ID: show the saved spec in the form and run it as saved.
   const [insight, setInsight] = useState<Insight>();
   const loaded = useSavedInsight(

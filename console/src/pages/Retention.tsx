@@ -2,13 +2,13 @@
 // event in each later period, as a table shaded by rate and a curve of the average.
 import { useState } from 'react';
 import { Alert, Button, Card, Checkbox, Form, InputNumber, Select, Space, Typography } from 'antd';
-import { rangeFor, runQuery, type Interval, type Membership, type QueryAnswer, type Spec } from '../api';
+import { rangeFor, type Interval, type Membership, type Spec } from '../api';
 import { useI18n, type Key } from '../i18n';
 import { InsightView } from '../InsightView';
 import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { prefill } from '../router';
 import { SaveInsight } from '../SaveInsight';
-import { ComputedAt, EventPicker, FiltersEditor, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, RangeSelect, toFilters, type FilterRow , useRunQuery } from '../widgets';
 
 export function RetentionPage({ project }: { project: Membership }) {
   const { t } = useI18n();
@@ -20,9 +20,7 @@ export function RetentionPage({ project }: { project: Membership }) {
   const [firstTime, setFirstTime] = useState(init?.spec.first_time ?? true);
   const [days, setDays] = useState(init?.days ?? 14);
   const [filters, setFilters] = useState<FilterRow[]>([]);
-  const [answer, setAnswer] = useState<QueryAnswer>();
-  const [err, setErr] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { answer, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = {
@@ -38,17 +36,7 @@ export function RetentionPage({ project }: { project: Membership }) {
     if (f) spec.filters = f;
     return spec;
   };
-  const run = async (spec: Spec = buildSpec()) => {
-    setBusy(true);
-    setErr('');
-    try {
-      setAnswer(await runQuery(project.id, spec));
-    } catch (e) {
-      setErr((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (spec: Spec = buildSpec()) => exec(spec);
   // Opened with ?insight=ID: show the saved spec in the form and run it as saved.
   const [insight, setInsight] = useState<Insight>();
   const loaded = useSavedInsight(

@@ -2,13 +2,13 @@
 // interval, an optional formula over them, the previous period, a breakdown and filters.
 import { useState } from 'react';
 import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Select, Space, Typography } from 'antd';
-import { rangeFor, runQuery, type Membership, type QueryAnswer, type Series, type Spec } from '../api';
+import { rangeFor, type Membership, type Series, type Spec } from '../api';
 import { InsightView } from '../InsightView';
 import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { SaveInsight } from '../SaveInsight';
 import { useI18n, type Key } from '../i18n';
 import { prefill } from '../router';
-import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow , useRunQuery } from '../widgets';
 
 const maths = ['total', 'dau', 'sum', 'avg', 'min', 'max', 'median', 'p90', 'per_person_avg'];
 const needsProperty = (m?: string) => ['sum', 'avg', 'min', 'max', 'median', 'p90'].includes(m ?? '');
@@ -25,9 +25,7 @@ export function TrendsPage({ project }: { project: Membership }) {
   const [breakdown, setBreakdown] = useState('');
   const [limit, setLimit] = useState(5);
   const [filters, setFilters] = useState<FilterRow[]>([]);
-  const [answer, setAnswer] = useState<QueryAnswer>();
-  const [err, setErr] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { answer, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = {
@@ -43,17 +41,7 @@ export function TrendsPage({ project }: { project: Membership }) {
     if (f) spec.filters = f;
     return spec;
   };
-  const run = async (spec: Spec = buildSpec()) => {
-    setBusy(true);
-    setErr('');
-    try {
-      setAnswer(await runQuery(project.id, spec));
-    } catch (e) {
-      setErr((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (spec: Spec = buildSpec()) => exec(spec);
   // Opened with ?insight=ID: show the saved spec in the form and run it as saved.
   const [insight, setInsight] = useState<Insight>();
   const loaded = useSavedInsight(
