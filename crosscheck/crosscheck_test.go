@@ -18,6 +18,7 @@ import (
 	"github.com/jingyun/jingyun/analysis"
 	"github.com/jingyun/jingyun/event"
 	"github.com/jingyun/jingyun/internal/chtest"
+	"github.com/jingyun/jingyun/internal/storetest"
 	"github.com/jingyun/jingyun/loader"
 	"github.com/jingyun/jingyun/query"
 	"github.com/jingyun/jingyun/store"
@@ -71,18 +72,7 @@ func (s stores) all() []store.EventStore { return []store.EventStore{s.duck, s.c
 // ClickHouse test server; both are closed when t ends.
 func openStores(t *testing.T) stores {
 	t.Helper()
-	duck, err := duckdb.Open("")
-	if err != nil {
-		t.Fatalf("cannot open duckdb: %v", err)
-	}
-	t.Cleanup(func() { duck.Close() })
-	u := chtest.Start(t)
-	ch, err := clickhouse.Open(context.Background(), clickhouse.Config{URL: u, Database: chtest.Database(t, u)})
-	if err != nil {
-		t.Fatalf("cannot open clickhouse: %v", err)
-	}
-	t.Cleanup(func() { ch.Close() })
-	return stores{duck, ch}
+	return stores{storetest.DuckDB(t), storetest.ClickHouse(t)}
 }
 
 // sink returns an event.Sink that writes every batch through one loader per store (the

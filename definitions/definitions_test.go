@@ -9,31 +9,15 @@ import (
 
 	"github.com/jingyun/jingyun/event"
 	"github.com/jingyun/jingyun/internal/chtest"
+	"github.com/jingyun/jingyun/internal/storetest"
 	"github.com/jingyun/jingyun/store"
-	"github.com/jingyun/jingyun/store/clickhouse"
-	"github.com/jingyun/jingyun/store/duckdb"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }
 
-func TestDefinitionsDuckDB(t *testing.T) {
-	s, err := duckdb.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	check(t, s)
-}
+func TestDefinitionsDuckDB(t *testing.T) { check(t, storetest.DuckDB(t)) }
 
-func TestDefinitionsClickHouse(t *testing.T) {
-	u := chtest.Start(t)
-	s, err := clickhouse.Open(context.Background(), clickhouse.Config{URL: u, Database: chtest.Database(t, u)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	check(t, s)
-}
+func TestDefinitionsClickHouse(t *testing.T) { check(t, storetest.ClickHouse(t)) }
 
 func check(t *testing.T, s store.EventStore) {
 	t.Helper()

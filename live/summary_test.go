@@ -9,31 +9,15 @@ import (
 
 	"github.com/jingyun/jingyun/event"
 	"github.com/jingyun/jingyun/internal/chtest"
+	"github.com/jingyun/jingyun/internal/storetest"
 	"github.com/jingyun/jingyun/store"
-	"github.com/jingyun/jingyun/store/clickhouse"
-	"github.com/jingyun/jingyun/store/duckdb"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }
 
-func TestSummaryDuckDB(t *testing.T) {
-	s, err := duckdb.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	checkSummary(t, s)
-}
+func TestSummaryDuckDB(t *testing.T) { checkSummary(t, storetest.DuckDB(t)) }
 
-func TestSummaryClickHouse(t *testing.T) {
-	u := chtest.Start(t)
-	s, err := clickhouse.Open(context.Background(), clickhouse.Config{URL: u, Database: chtest.Database(t, u)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	checkSummary(t, s)
-}
+func TestSummaryClickHouse(t *testing.T) { checkSummary(t, storetest.ClickHouse(t)) }
 
 // checkSummary loads events around a fixed now and checks every figure: minutes, persons
 // with a merge applied, the window's edges, top lists and the project scope.

@@ -12,32 +12,16 @@ import (
 
 	"github.com/jingyun/jingyun/event"
 	"github.com/jingyun/jingyun/internal/chtest"
+	"github.com/jingyun/jingyun/internal/storetest"
 	"github.com/jingyun/jingyun/loader"
 	"github.com/jingyun/jingyun/store"
-	"github.com/jingyun/jingyun/store/clickhouse"
-	"github.com/jingyun/jingyun/store/duckdb"
 )
 
 func TestMain(m *testing.M) { chtest.Main(m) }
 
-func TestPersonsDuckDB(t *testing.T) {
-	s, err := duckdb.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	scenario(t, s)
-}
+func TestPersonsDuckDB(t *testing.T) { scenario(t, storetest.DuckDB(t)) }
 
-func TestPersonsClickHouse(t *testing.T) {
-	u := chtest.Start(t)
-	s, err := clickhouse.Open(context.Background(), clickhouse.Config{URL: u, Database: chtest.Database(t, u)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	scenario(t, s)
-}
+func TestPersonsClickHouse(t *testing.T) { scenario(t, storetest.ClickHouse(t)) }
 
 // scenario loads a small shop through the real loader (identity rules, trait updates,
 // merges) and checks search, profile and timeline on one store.
