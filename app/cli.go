@@ -500,20 +500,9 @@ func runQuery(ctx context.Context, env *cliEnv, args []string) error {
 
 func queryServer(ctx context.Context, env *cliEnv, server string, project uint, key string, body []byte) error {
 	url := strings.TrimRight(server, "/") + "/api/v1/projects/" + strconv.FormatUint(uint64(project), 10) + "/query"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	out, err := cliCall(ctx, http.MethodPost, url, key, body)
 	if err != nil {
-		return fmt.Errorf("cannot build request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach server: %w", err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("server answered %s: %s", resp.Status, bytes.TrimSpace(out))
+		return err
 	}
 	var v struct {
 		Result json.RawMessage `json:"result"`

@@ -88,22 +88,35 @@ func runDefinitionsList(ctx context.Context, env *cliEnv, args []string) error {
 
 // cliGet sends a GET with a secret key and returns the body of a 200 answer.
 func cliGet(ctx context.Context, u, key string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	return cliCall(ctx, http.MethodGet, u, key, nil)
+}
+
+// cliCall sends a request with the project's secret key (and a JSON body when body is not
+// nil) and returns the body of a 200 answer; any other status is an error with the answer.
+func cliCall(ctx context.Context, method, u, key string, body []byte) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return nil, fmt.Errorf("cannot build request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach server: %w", err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("server answered %s: %s", resp.Status, bytes.TrimSpace(body))
+		return nil, fmt.Errorf("server answered %s: %s", resp.Status, bytes.TrimSpace(out))
 	}
-	return body, nil
+	return out, nil
 }

@@ -1,13 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -64,19 +61,9 @@ func (f *personFlags) get(ctx context.Context, env *cliEnv, path string, v any) 
 		return &usageError{"--server needs --key (or JINGYUN_SECRET_KEY)"}
 	}
 	u := strings.TrimRight(*f.server, "/") + "/api/v1/projects/" + strconv.FormatUint(uint64(*f.project), 10) + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	body, err := cliGet(ctx, u, k)
 	if err != nil {
-		return fmt.Errorf("cannot build request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+k)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach server: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("server answered %s: %s", resp.Status, bytes.TrimSpace(body))
+		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return fmt.Errorf("cannot decode answer: %w", err)
