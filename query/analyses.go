@@ -62,8 +62,8 @@ func (p *Plan) TrendsSQL(i int, r TimeRange, values []string) Compiled {
 	inner.cols = append(inner.cols, alias{ident("person"), "person"})
 	if prop != nil {
 		col := p.sourceCol(*prop)
-		inner.cols = append(inner.cols, alias{propNum{col, prop.name}, "v"})
-		inner.where = propIsNum{col, prop.name}
+		inner.cols = append(inner.cols, alias{propNum{col, prop.path}, "v"})
+		inner.where = propIsNum{col, prop.path}
 	}
 	v := ident("v")
 	var value expr

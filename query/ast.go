@@ -51,28 +51,30 @@ type when struct{ cond, then expr }
 // star is count(*)'s argument.
 type star struct{}
 
-// propText is the text of a JSON key of a String column ("" when missing or null).
+// propText is the text of a JSON path of a String column ("" when missing or null). A
+// path is the keys of nested objects, outermost first; a value that is not an object on
+// the way makes the path missing.
 type propText struct {
-	col ident
-	key string
+	col  ident
+	path []string
 }
 
-// propSet is true when the JSON key is present and not null.
+// propSet is true when the JSON path is present and not null.
 type propSet struct {
-	col ident
-	key string
+	col  ident
+	path []string
 }
 
-// propIsNum is true when the JSON key holds a number.
+// propIsNum is true when the JSON path holds a number.
 type propIsNum struct {
-	col ident
-	key string
+	col  ident
+	path []string
 }
 
-// propNum is the Float64 value of a JSON key that holds a number (see propIsNum).
+// propNum is the Float64 value of a JSON path that holds a number (see propIsNum).
 type propNum struct {
-	col ident
-	key string
+	col  ident
+	path []string
 }
 
 // contains is true when needle occurs in hay (case-sensitive).

@@ -197,14 +197,14 @@ func (p *Plan) text(r propRef) expr {
 	if r.scope == scopeColumn {
 		return ident(r.name)
 	}
-	return propText{p.sourceCol(r), r.name}
+	return propText{p.sourceCol(r), r.path}
 }
 
 func (p *Plan) isSet(r propRef) expr {
 	if r.scope == scopeColumn {
 		return binary{"<>", ident(r.name), lit{""}}
 	}
-	return propSet{p.sourceCol(r), r.name}
+	return propSet{p.sourceCol(r), r.path}
 }
 
 // filterExpr is the condition of one filter; see the package comment for its meaning.
@@ -212,7 +212,7 @@ func (p *Plan) filterExpr(f resolvedFilter) expr {
 	r, v := f.prop, f.val
 	col := p.sourceCol(r)
 	numCmp := func(op string) expr {
-		return and(propIsNum{col, r.name}, binary{op, propNum{col, r.name}, param{v.num}})
+		return and(propIsNum{col, r.path}, binary{op, propNum{col, r.path}, param{v.num}})
 	}
 	eqExpr := func() expr {
 		switch v.kind {

@@ -17,15 +17,25 @@
 // # Properties
 //
 // A property name is "event", "distinct_id" or "type" (columns of the event), or
-// "properties.KEY" (or a bare "KEY"), "context.KEY" or "person.KEY" (a trait of the event's
-// person, after person_overrides). KEY is one top-level key of the JSON object: nested
-// paths are not supported, because ClickHouse 18.16 has only visitParamExtract*, which
-// reads "KEY": anywhere in the text. For the same reason keys must not contain '"', '\' or
-// control characters, keys are matched as written (not \u-escaped) and a key that also
-// occurs inside a nested object before the top-level one is ambiguous on ClickHouse.
+// "properties.PATH" (or a bare "PATH"), "context.PATH" or "person.PATH" (a trait of the
+// event's person, after person_overrides). PATH is one key or up to MaxPathKeys keys joined
+// by dots, each key an object inside the one before: "context.page.path" reads
+// {"page":{"path":"/cart"}} of the context. So a top-level key that itself contains a dot
+// ("page.path": …) cannot be addressed; nor can an empty key. When a value on the way is
+// missing, null or not an object (a string, a number, an array), the property is not set.
+// Paths into arrays are not supported: "products.price" over an array of products reads
+// nothing, because neither ClickHouse 18.16 nor a single value per event can say which
+// element is meant (package definitions lists such paths but marks them not queryable).
+//
+// ClickHouse 18.16 has no JSONExtract, only visitParamExtract*, which reads the first
+// "KEY": anywhere in the text; a nested path nests them, one level at a time, after
+// emptying a text that is not an object. For the same reason keys must not contain '"',
+// '\' or control characters, keys are matched as written (not \u-escaped) and a key that
+// also occurs inside a nested object before the one meant is ambiguous on ClickHouse
+// ({"x":{"path":1},"path":2} gives 1 for "path" there, 2 on DuckDB).
 //
 // The text of a property is the content of a JSON string, the JSON text of a number or a
-// boolean, and "" when the key is missing or null. String operators (eq, neq, in, not_in,
+// boolean, and "" when the path is missing or null. String operators (eq, neq, in, not_in,
 // contains, not_contains with string values) compare that text, case-sensitively; numbers
 // compared as text are equal only in their shortest form ("1.5", not "1.50"). Numeric
 // operators (gt, gte, lt, lte, and eq/neq with a number value) and numeric math (sum, avg,
@@ -40,8 +50,8 @@
 //
 // The ClickHouse SQL runs on 18.16 and on current releases (checked against chDB 26.7):
 // ANY LEFT JOIN … USING with every subquery aliased, uniqExact, quantileExact, intDiv,
-// visitParamExtract* with keys as bound arguments (the store binds them client-side into
-// the constants these functions need). The ClickHouse store keeps persons and
+// visitParamExtract* (nested for nested paths) and replaceRegexpOne with keys as bound
+// arguments (the store binds them client-side into the constants these functions need). The ClickHouse store keeps persons and
 // person_overrides as ReplacingMergeTree(version), so the ClickHouse plan reads them with
 // argMax(…, version) grouped by key; DuckDB reads them as they are.
 //

@@ -93,17 +93,25 @@ func (base) agg(p *printer, n agg) {
 	p.w(")")
 }
 
-// duckdbDialect prints DuckDB 1.5: JSON through json_extract_string with "$.\"key\""
-// paths bound as arguments.
+// duckdbDialect prints DuckDB 1.5: JSON through json_extract_string and json_type with
+// paths of quoted keys ($."page"."path") bound as arguments. Such a path reads nothing
+// through a value that is not an object, arrays included.
 type duckdbDialect struct{ base }
 
-func jsonPath(key string) string { return `$."` + key + `"` }
+func jsonPath(path []string) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, k := range path {
+		b.WriteString(`."` + k + `"`)
+	}
+	return b.String()
+}
 
 func (duckdbDialect) propText(p *printer, n propText) {
 	p.w("coalesce(json_extract_string(")
 	p.expr(n.col)
 	p.w(", ")
-	p.param(jsonPath(n.key))
+	p.param(jsonPath(n.path))
 	p.w("), '')")
 }
 
@@ -111,7 +119,7 @@ func (duckdbDialect) propSet(p *printer, n propSet) {
 	p.w("json_extract_string(")
 	p.expr(n.col)
 	p.w(", ")
-	p.param(jsonPath(n.key))
+	p.param(jsonPath(n.path))
 	p.w(") IS NOT NULL")
 }
 
@@ -120,7 +128,7 @@ func (duckdbDialect) propIsNum(p *printer, n propIsNum) {
 	p.w("coalesce(json_type(")
 	p.expr(n.col)
 	p.w(", ")
-	p.param(jsonPath(n.key))
+	p.param(jsonPath(n.path))
 	p.w(") IN ('UBIGINT', 'BIGINT', 'DOUBLE'), false)")
 }
 
@@ -128,7 +136,7 @@ func (duckdbDialect) propNum(p *printer, n propNum) {
 	p.w("TRY_CAST(json_extract_string(")
 	p.expr(n.col)
 	p.w(", ")
-	p.param(jsonPath(n.key))
+	p.param(jsonPath(n.path))
 	p.w(") AS DOUBLE)")
 }
 
@@ -166,49 +174,75 @@ func (d duckdbDialect) agg(p *printer, n agg) {
 }
 
 // clickhouseDialect prints SQL that runs on ClickHouse 18.16 and current releases: JSON
-// through visitParamExtract* with the key bound as an argument (the store's client-side
-// binding makes it the constant these functions need), ANY LEFT JOIN, uniqExact.
+// through visitParamExtract* with keys bound as arguments (the store's client-side binding
+// makes them the constants these functions need), ANY LEFT JOIN, uniqExact.
+//
+// 18.16 has no JSONExtract, so a nested path nests visitParamExtractRaw: the raw text of
+// "page" in properties, then of "path" in that text. A raw text that is not an object
+// (a string, a number, an array) is emptied first, by notObject, so that a path through it
+// is missing as on DuckDB: without that, visitParamExtract* would find the key inside the
+// first element of an array.
 type clickhouseDialect struct{ base }
 
-func (clickhouseDialect) raw(p *printer, col ident, key string) {
-	p.w("visitParamExtractRaw(")
-	p.expr(col)
+// notObject matches a whole raw JSON text that does not start with '{'. It has no "." so
+// that it spans newlines, and no "?" or backslash, which the printer and the store's
+// binding would take for a placeholder or an escape.
+const notObject = "^[^{]([^{]|[{])*"
+
+// obj prints the JSON text of the object at path below col: col itself for an empty path,
+// "" when the value at path is missing or not an object.
+func (d clickhouseDialect) obj(p *printer, col ident, path []string) {
+	if len(path) == 0 {
+		p.expr(col)
+		return
+	}
+	p.w("replaceRegexpOne(")
+	d.raw(p, col, path)
 	p.w(", ")
-	p.param(key)
+	p.lit(notObject)
+	p.w(", '')")
+}
+
+// raw prints the raw JSON text of the value at path below col ("" when missing).
+func (d clickhouseDialect) raw(p *printer, col ident, path []string) {
+	d.extract(p, "visitParamExtractRaw", col, path)
+}
+
+// extract prints fn(object holding the last key, last key).
+func (d clickhouseDialect) extract(p *printer, fn string, col ident, path []string) {
+	p.w(fn)
+	p.w("(")
+	d.obj(p, col, path[:len(path)-1])
+	p.w(", ")
+	p.param(path[len(path)-1])
 	p.w(")")
 }
 
 func (d clickhouseDialect) propText(p *printer, n propText) {
 	p.w("multiIf(substring(")
-	d.raw(p, n.col, n.key)
-	p.w(", 1, 1) = '\"', visitParamExtractString(")
-	p.expr(n.col)
+	d.raw(p, n.col, n.path)
+	p.w(", 1, 1) = '\"', ")
+	d.extract(p, "visitParamExtractString", n.col, n.path)
 	p.w(", ")
-	p.param(n.key)
-	p.w("), ")
-	d.raw(p, n.col, n.key)
+	d.raw(p, n.col, n.path)
 	p.w(" = 'null', '', ")
-	d.raw(p, n.col, n.key)
+	d.raw(p, n.col, n.path)
 	p.w(")")
 }
 
 func (d clickhouseDialect) propSet(p *printer, n propSet) {
-	d.raw(p, n.col, n.key)
+	d.raw(p, n.col, n.path)
 	p.w(" NOT IN ('', 'null')")
 }
 
 func (d clickhouseDialect) propIsNum(p *printer, n propIsNum) {
 	p.w("match(")
-	d.raw(p, n.col, n.key)
+	d.raw(p, n.col, n.path)
 	p.w(", '^[-0-9]')")
 }
 
-func (clickhouseDialect) propNum(p *printer, n propNum) {
-	p.w("visitParamExtractFloat(")
-	p.expr(n.col)
-	p.w(", ")
-	p.param(n.key)
-	p.w(")")
+func (d clickhouseDialect) propNum(p *printer, n propNum) {
+	d.extract(p, "visitParamExtractFloat", n.col, n.path)
 }
 
 func (clickhouseDialect) contains(p *printer, n contains) {

@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,7 @@ func TestDecodeErrors(t *testing.T) {
 	f(`{"kind":"funnel",`+dr+`,`+steps+`,"filters":[{"property":"event","operator":"eq","value":1}]}`, CodeInvalidSpec, "filters[0].value")
 	f(`{"kind":"funnel",`+dr+`,`+steps+`,"breakdown":{"property":"x","limit":1000}}`, CodeInvalidSpec, "breakdown.limit")
 	f(`{"kind":"funnel",`+dr+`,`+steps+`,"breakdown":{"property":"person."}}`, CodeInvalidSpec, "breakdown.property")
+	f(`{"kind":"funnel",`+dr+`,`+steps+`,"breakdown":{"property":"context.a.b.c.d.e"}}`, CodeInvalidSpec, "breakdown.property")
 
 	// Funnel.
 	f(`{"kind":"funnel",`+dr+`,"steps":[{"event":"a"}]}`, CodeInvalidSpec, "steps")
@@ -103,6 +105,38 @@ func TestDecodeGood(t *testing.T) {
 	f(`{"kind":"trends","date_range":{"from":"2024-01-01T00:00:00Z","to":"now"},"series":[{"event":"a","math":"p90","property":"context.x"}],"formula":"-(A * 2) / (A + 1)","compare":true}`)
 	f(`{"kind":"trends","date_range":{"from":"today"},"series":[{"event":"a","filters":[{"property":"person.vip","operator":"eq","value":true},{"property":"sku","operator":"in","value":["a",1]},{"property":"x","operator":"is_not_set"}]}],"breakdown":{"property":"distinct_id"}}`)
 	f(`{"kind":"retention","date_range":{"from":"2024-01-01","to":"2024-03-31"},"start_event":{"event":"a"},"return_event":{"event":"b"},"period":"month","first_time":true,"periods":3}`)
+}
+
+// TestPropertyNames checks how property names split into a scope and a JSON path, and the
+// message of each rejected name.
+func TestPropertyNames(t *testing.T) {
+	f := func(name, want string) {
+		t.Helper()
+		r, err := parseProperty(name)
+		got := ""
+		if err != nil {
+			got = "error: " + err.Error()
+		} else {
+			got = fmt.Sprintf("%d %s %q", r.scope, r.name, r.path)
+		}
+		if got != want {
+			t.Fatalf("parseProperty(%q): got %s, want %s", name, got, want)
+		}
+	}
+	f("event", `0 event []`)
+	f("price", `1 price ["price"]`)
+	f("properties.event", `1 event ["event"]`)
+	f("properties.payment.amount", `1 payment.amount ["payment" "amount"]`)
+	f("context.page.path", `2 page.path ["page" "path"]`)
+	f("person.address.city", `3 address.city ["address" "city"]`)
+	f("event.name", `1 event.name ["event" "name"]`)
+	f("context.a.b.c.d", `2 a.b.c.d ["a" "b" "c" "d"]`)
+	f("context.a.b.c.d.e", `error: path "a.b.c.d.e" has 5 keys, at most 4 are allowed`)
+	f("a.b.c.d.e", `error: path "a.b.c.d.e" has 5 keys, at most 4 are allowed`)
+	f("context.page..path", `error: path "page..path" has an empty key: keys are separated by single dots`)
+	f("page.", `error: path "page." has an empty key: keys are separated by single dots`)
+	f("context.", `error: needs a key after the prefix`)
+	f(`page.pa"th`, `error: key "pa\"th" must not contain quotes, backslashes or control characters`)
 }
 
 func TestRange(t *testing.T) {

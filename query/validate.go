@@ -307,17 +307,23 @@ const (
 // propRef is a resolved property name.
 type propRef struct {
 	scope propScope
-	name  string // column name or JSON key
+	name  string   // column name, or the path as written after the prefix
+	path  []string // the keys of a JSON path, outermost first; nil for a column
 }
 
 var columns = map[string]bool{"event": true, "distinct_id": true, "type": true}
+
+// MaxPathKeys bounds the keys of a property path below its prefix ("context.page.path"
+// has 2). It equals the depth to which package definitions lists nested paths, so every
+// object path the console offers can be queried.
+const MaxPathKeys = 4
 
 func parseProperty(s string) (propRef, error) {
 	if s == "" {
 		return propRef{}, fmt.Errorf("is required")
 	}
 	if columns[s] {
-		return propRef{scopeColumn, s}, nil
+		return propRef{scope: scopeColumn, name: s}, nil
 	}
 	r := propRef{scope: scopeEvent, name: s}
 	for _, p := range []struct {
@@ -325,22 +331,41 @@ func parseProperty(s string) (propRef, error) {
 		scope  propScope
 	}{{"properties.", scopeEvent}, {"context.", scopeContext}, {"person.", scopePerson}} {
 		if k, ok := strings.CutPrefix(s, p.prefix); ok {
-			r = propRef{p.scope, k}
+			r = propRef{scope: p.scope, name: k}
 			break
 		}
 	}
-	if err := validateKey(r.name); err != nil {
+	path, err := splitPath(r.name)
+	if err != nil {
 		return propRef{}, err
 	}
+	r.path = path
 	return r, nil
 }
 
-func validateKey(k string) error {
-	if k == "" {
-		return fmt.Errorf("needs a key after the prefix")
+// splitPath splits a property path at its dots into the keys of nested JSON objects.
+func splitPath(name string) ([]string, error) {
+	if name == "" {
+		return nil, fmt.Errorf("needs a key after the prefix")
 	}
-	if len(k) > MaxNameBytes || !utf8.ValidString(k) {
-		return fmt.Errorf("key must be valid UTF-8 of at most %d bytes", MaxNameBytes)
+	if len(name) > MaxNameBytes || !utf8.ValidString(name) {
+		return nil, fmt.Errorf("key must be valid UTF-8 of at most %d bytes", MaxNameBytes)
+	}
+	path := strings.Split(name, ".")
+	if len(path) > MaxPathKeys {
+		return nil, fmt.Errorf("path %q has %d keys, at most %d are allowed", name, len(path), MaxPathKeys)
+	}
+	for _, k := range path {
+		if err := validateKey(k, name); err != nil {
+			return nil, err
+		}
+	}
+	return path, nil
+}
+
+func validateKey(k, name string) error {
+	if k == "" {
+		return fmt.Errorf("path %q has an empty key: keys are separated by single dots", name)
 	}
 	for _, c := range k {
 		if c < 0x20 || c == 0x7f || c == '"' || c == '\\' {
@@ -348,6 +373,13 @@ func validateKey(k string) error {
 		}
 	}
 	return nil
+}
+
+// ValidateProperty reports whether name is a property name a spec accepts (see the package
+// comment), with the same message a spec's field would carry.
+func ValidateProperty(name string) error {
+	_, err := parseProperty(name)
+	return err
 }
 
 // valueKind is the JSON type of a filter value.
