@@ -37,7 +37,8 @@ type importAPI struct {
 // jobs an earlier run left unfinished (resuming an interrupted load; see package importjob).
 func (a *App) registerImport(mux *http.ServeMux, g *auth.Guard) {
 	if a.imports == nil {
-		r, err := importjob.Open(importjob.Config{Dir: filepath.Join(a.Cfg.DataDir, "imports"), Log: a.Log}, a.Loader.Sink())
+		r, err := importjob.Open(importjob.Config{Dir: filepath.Join(a.Cfg.DataDir, "imports"), Log: a.Log,
+			MaxBytes: a.Cfg.Import.MaxBytes, MaxQueued: a.Cfg.Import.MaxQueued}, a.Loader.Sink())
 		if err != nil {
 			a.Log.Error("cannot start import jobs", "err", err)
 		} else {
@@ -64,6 +65,12 @@ func (h *importAPI) ready() error {
 func (h *importAPI) presets(w http.ResponseWriter, r *http.Request, acc *auth.Access) error {
 	apierr.JSON(w, http.StatusOK, map[string]any{"presets": importer.Presets()})
 	return nil
+}
+
+// tooManyImports refuses an upload while the project's import slots are taken.
+func tooManyImports() *apierr.Error {
+	return &apierr.Error{Status: http.StatusTooManyRequests, Code: "too_many_imports", RetryAfter: 30,
+		Message: "too many imports are waiting or uploading; try again when one has finished"}
 }
 
 // create receives a multipart form: file (required), mapping (JSON text) or preset (a
@@ -118,8 +125,10 @@ func (h *importAPI) create(w http.ResponseWriter, r *http.Request, acc *auth.Acc
 				return apierr.Field("duplicate_field", "file", "send one file per import")
 			}
 			fileName = part.FileName()
-			up, err = h.run.Receive(part)
+			up, err = h.run.Receive(acc.Project.ID, part)
 			switch {
+			case errors.Is(err, importjob.ErrQueueFull):
+				return tooManyImports()
 			case errors.Is(err, importjob.ErrTooLarge):
 				return tooLarge
 			case errors.Is(err, importjob.ErrEmpty):
@@ -195,9 +204,6 @@ func (h *importAPI) create(w http.ResponseWriter, r *http.Request, acc *auth.Acc
 		return apierr.Field("invalid_mapping", field, me.Err.Error())
 	case errors.As(err, &fe):
 		return apierr.Field("invalid_file", "file", fe.Error())
-	case errors.Is(err, importjob.ErrQueueFull):
-		return &apierr.Error{Status: http.StatusTooManyRequests, Code: "too_many_imports", RetryAfter: 30,
-			Message: "too many imports are waiting; try again when one has finished"}
 	case err != nil:
 		return apierr.Internal(err)
 	}

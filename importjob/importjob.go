@@ -237,13 +237,14 @@ type Runner struct {
 	cfg  Config
 	sink event.Sink
 
-	mu      sync.Mutex
-	jobs    map[string]*job
-	wake    chan struct{}
-	closing bool
-	ctx     context.Context
-	stop    context.CancelFunc
-	done    chan struct{}
+	mu        sync.Mutex
+	jobs      map[string]*job
+	receiving map[uint32]int // uploads of a project being received, each holding a queue slot
+	wake      chan struct{}
+	closing   bool
+	ctx       context.Context
+	stop      context.CancelFunc
+	done      chan struct{}
 }
 
 // job is a Job with what only the runner needs.
@@ -257,17 +258,25 @@ type job struct {
 // Upload is a file received into the runner's directory, not yet a job. Submit makes it
 // one; Discard removes it.
 type Upload struct {
-	id   string
-	path string
+	id      string
+	path    string
+	project uint32
+	release func() // frees the upload's queue slot; nil once freed
 	// Size is the number of bytes received; SHA256 their digest, in hex.
 	Size   int64
 	SHA256 string
 }
 
-// Discard removes the upload; it may be called after Submit (then it does nothing).
+// Discard removes the upload and frees its queue slot; it may be called after Submit (then
+// it does nothing).
 func (u *Upload) Discard() {
 	if u.path != "" {
 		os.Remove(u.path)
+		u.path = ""
+	}
+	if u.release != nil {
+		u.release()
+		u.release = nil
 	}
 }
 
@@ -282,7 +291,7 @@ func Open(cfg Config, sink event.Sink) (*Runner, error) {
 		return nil, fmt.Errorf("cannot create import directory: %w", err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	r := &Runner{cfg: cfg, sink: sink, jobs: map[string]*job{}, wake: make(chan struct{}, 1), ctx: ctx, stop: stop, done: make(chan struct{})}
+	r := &Runner{cfg: cfg, sink: sink, jobs: map[string]*job{}, receiving: map[uint32]int{}, wake: make(chan struct{}, 1), ctx: ctx, stop: stop, done: make(chan struct{})}
 	if err := r.recover(); err != nil {
 		stop()
 		return nil, err
@@ -306,11 +315,64 @@ func (r *Runner) Close() error {
 // MaxBytes is the upload limit.
 func (r *Runner) MaxBytes() int64 { return r.cfg.MaxBytes }
 
-// Receive streams body into a new upload of at most MaxBytes bytes. It returns ErrTooLarge
+// Receive streams body into a new upload of at most MaxBytes bytes for the project. The
+// upload takes one of the project's MaxQueued slots before a byte is read, and holds it
+// until Submit queues it or Discard drops it: when the slots are taken Receive returns
+// ErrQueueFull at once, so a refused upload never reaches the disk. It returns ErrTooLarge
 // (the partial upload removed) when body is longer, ErrEmpty when it is empty, a
-// *ReadError when body fails, and any other error when the upload cannot be stored (a
-// full disk wraps syscall.ENOSPC).
-func (r *Runner) Receive(body io.Reader) (*Upload, error) {
+// *ReadError when body fails, and any other error when the upload cannot be stored (a full
+// disk wraps syscall.ENOSPC).
+func (r *Runner) Receive(project uint32, body io.Reader) (*Upload, error) {
+	release, err := r.reserve(project)
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.receive(body)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	u.project, u.release = project, release
+	return u, nil
+}
+
+// Uploading is how many uploads of the project are being received.
+func (r *Runner) Uploading(project uint32) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.receiving[project]
+}
+
+// reserve takes a queue slot of the project for an upload being received.
+func (r *Runner) reserve(project uint32) (func(), error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.active(project)+r.receiving[project] >= r.cfg.MaxQueued {
+		return nil, ErrQueueFull
+	}
+	r.receiving[project]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			r.receiving[project]--
+			r.mu.Unlock()
+		})
+	}, nil
+}
+
+// active counts the project's unfinished jobs; r.mu must be held.
+func (r *Runner) active(project uint32) int {
+	n := 0
+	for _, o := range r.jobs {
+		if !o.finished() && o.ProjectID == project {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Runner) receive(body io.Reader) (*Upload, error) {
 	id := newID()
 	path := filepath.Join(r.cfg.Dir, id+".upload")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -341,10 +403,14 @@ func (r *Runner) Receive(body io.Reader) (*Upload, error) {
 	return u, nil
 }
 
-// Submit checks the mapping and the start of the file and queues the job. It returns a
-// *MappingError or *FileError for input that cannot be imported, ErrQueueFull when too many
-// jobs wait; on any error the upload is left to the caller to Discard.
+// Submit checks the mapping and the start of the file and queues the job, which takes over
+// the upload's queue slot; u must come from Receive for req.ProjectID. It returns a
+// *MappingError or *FileError for input that cannot be imported; on any error the upload is
+// left to the caller to Discard.
 func (r *Runner) Submit(req Request, u *Upload) (Job, error) {
+	if u.release == nil || u.project != req.ProjectID {
+		return Job{}, fmt.Errorf("cannot queue import: the upload was received for project %d, not %d, or already used", u.project, req.ProjectID)
+	}
 	m, err := importer.ParseMapping(req.Mapping)
 	if err != nil {
 		me := &MappingError{Err: err}
@@ -378,24 +444,16 @@ func (r *Runner) Submit(req Request, u *Upload) (Job, error) {
 		CreatedAt: time.Now().UTC(),
 	}}
 	r.mu.Lock()
-	queued := 0
-	for _, o := range r.jobs {
-		if !o.finished() && o.ProjectID == j.ProjectID {
-			queued++
-		}
-	}
-	if queued >= r.cfg.MaxQueued {
-		r.mu.Unlock()
-		return Job{}, ErrQueueFull
-	}
 	if err := r.save(j); err != nil {
 		r.mu.Unlock()
 		return Job{}, err
 	}
+	// The upload's slot, taken by Receive, becomes the job's.
 	r.jobs[j.ID] = j
+	r.receiving[u.project]--
 	out := j.view()
 	r.mu.Unlock()
-	u.path = "" // the job owns it now
+	u.path, u.release = "", nil // the job owns the file and the slot now
 	r.cfg.Log.Info("import queued", "job", j.ID, "project", j.ProjectID, "file", j.File, "bytes", j.Bytes)
 	r.poke()
 	return out, nil

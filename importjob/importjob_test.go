@@ -88,7 +88,7 @@ func open(t *testing.T, dir string, sink event.Sink, cfg Config) *Runner {
 
 func submit(t *testing.T, r *Runner, name, body, mapping string, skipBad bool) Job {
 	t.Helper()
-	u, err := r.Receive(strings.NewReader(body))
+	u, err := r.Receive(1, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestSubmitErrors(t *testing.T) {
 	r := open(t, t.TempDir(), newSink(), Config{MaxBytes: 1000})
 	f := func(body, mapping string, check func(error) bool) {
 		t.Helper()
-		u, err := r.Receive(strings.NewReader(body))
+		u, err := r.Receive(1, strings.NewReader(body))
 		if err == nil {
 			defer u.Discard()
 			_, err = r.Submit(Request{ProjectID: 1, FileName: "x.csv", Mapping: []byte(mapping)}, u)
@@ -313,16 +313,16 @@ func TestQueueAndCancel(t *testing.T) {
 	first := submit(t, r, "a.csv", csvRows(12000, nil), mapping, false)
 	<-sink.wrote
 	second := submit(t, r, "b.csv", csvRows(10, nil), mapping, false)
-	u, _ := r.Receive(strings.NewReader(csvRows(10, nil)))
-	if _, err := r.Submit(Request{ProjectID: 1, FileName: "c.csv", Mapping: []byte(mapping)}, u); !errors.Is(err, ErrQueueFull) {
-		t.Fatalf("third job: %v", err)
+	// The third upload is refused before a byte of it is read.
+	third := &countingReader{r: strings.NewReader(csvRows(10, nil))}
+	if _, err := r.Receive(1, third); !errors.Is(err, ErrQueueFull) || third.n != 0 {
+		t.Fatalf("third upload: %v after %d bytes", err, third.n)
 	}
 	// The limit is per project: another project's import is still taken.
-	u2, _ := r.Receive(strings.NewReader(csvRows(10, nil)))
+	u2, _ := r.Receive(2, strings.NewReader(csvRows(10, nil)))
 	if _, err := r.Submit(Request{ProjectID: 2, FileName: "d.csv", Mapping: []byte(mapping)}, u2); err != nil {
 		t.Fatalf("another project's import refused: %v", err)
 	}
-	u.Discard()
 	if got, _ := r.Get(1, second.ID); got.State != Queued {
 		t.Fatalf("second job runs beside the first: %+v", got)
 	}
@@ -334,5 +334,66 @@ func TestQueueAndCancel(t *testing.T) {
 	}
 	if got, _ := r.Get(1, first.ID); got.State != Loading {
 		t.Fatalf("first %+v", got)
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestUploadSlots: an upload being received holds a queue slot of its project until it is
+// queued or discarded, so uploads beyond MaxQueued are refused before they are read.
+func TestUploadSlots(t *testing.T) {
+	sink := newSink()
+	sink.block = true
+	r := open(t, t.TempDir(), sink, Config{MaxQueued: 1})
+	body := csvRows(10, nil)
+	u1, err := r.Receive(1, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Receive(1, strings.NewReader(body)); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("second upload beside one in flight: %v", err)
+	}
+	// A refused submission keeps the slot until the caller discards the upload.
+	if _, err := r.Submit(Request{ProjectID: 1, FileName: "x.csv", Mapping: []byte(`{`)}, u1); err == nil {
+		t.Fatal("bad mapping accepted")
+	}
+	if _, err := r.Receive(1, strings.NewReader(body)); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("upload before the discard: %v", err)
+	}
+	u1.Discard()
+	u1.Discard() // twice frees one slot only
+	// Uploads that fail while being received give their slot back too.
+	if _, err := r.Receive(1, strings.NewReader("")); !errors.Is(err, ErrEmpty) {
+		t.Fatalf("empty upload: %v", err)
+	}
+	u2, err := r.Receive(1, strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("upload after the discard: %v", err)
+	}
+	if _, err := r.Submit(Request{ProjectID: 2, FileName: "x.csv", Mapping: []byte(mapping)}, u2); err == nil {
+		t.Fatal("an upload of project 1 was queued for project 2")
+	}
+	j, err := r.Submit(Request{ProjectID: 1, FileName: "x.csv", Mapping: []byte(mapping)}, u2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Submit(Request{ProjectID: 1, FileName: "x.csv", Mapping: []byte(mapping)}, u2); err == nil {
+		t.Fatal("one upload queued twice")
+	}
+	u2.Discard() // after Submit: the job keeps its file and its slot
+	if _, err := r.Receive(1, strings.NewReader(body)); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("upload beside a queued job: %v", err)
+	}
+	if got, _ := r.Cancel(1, j.ID); got.State != Cancelled && got.State != Loading {
+		t.Fatalf("job %+v", got)
 	}
 }
