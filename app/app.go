@@ -60,7 +60,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, withWAL bool) (*App
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &App{Cfg: cfg, Log: log, loadErr: make(chan error, 1), Results: resultcache.New(resultcache.Options{})}
+	a := &App{Cfg: cfg, Log: log, loadErr: make(chan error, 1), Results: resultcache.New(resultcache.Options{
+		MaxEntries: cfg.Cache.MaxEntries, MaxBytes: cfg.Cache.MaxBytes, MaxAge: time.Duration(cfg.Cache.MaxAgeSeconds) * time.Second})}
 	step := func(name string, fn func() error) error {
 		start := time.Now()
 		if err := fn(); err != nil {

@@ -30,6 +30,9 @@ type Config struct {
 	ClickHouse ClickHouseConfig `json:"clickhouse"`
 	WAL        WALConfig        `json:"wal"`
 	Ingest     IngestConfig     `json:"ingest"`
+	Auth       AuthConfig       `json:"auth"`
+	Cache      CacheConfig      `json:"cache"`
+	Import     ImportConfig     `json:"import"`
 	// Demo makes serve create and fill the demo shop when the data dir has no project yet.
 	Demo DemoConfig `json:"demo"`
 	// LogLevel is debug, info, warn or error. Default info.
@@ -62,6 +65,35 @@ type IngestConfig struct {
 	RateLimit int `json:"rate_limit"`
 }
 
+// AuthConfig tunes console sign-in.
+type AuthConfig struct {
+	// SecureCookies marks the session and CSRF cookies Secure on every answer. Without it
+	// they are Secure only on TLS requests or with X-Forwarded-Proto: https from a proxy.
+	// Turn it on when a TLS proxy that does not send that header fronts the server.
+	SecureCookies bool `json:"secure_cookies"`
+}
+
+// CacheConfig sizes the analysis result cache (package resultcache). Zero fields take
+// the defaults.
+type CacheConfig struct {
+	// MaxEntries is the most results kept; default 1000.
+	MaxEntries int `json:"max_entries"`
+	// MaxBytes bounds the summed size of the kept results; default 64 MiB. A result over a
+	// quarter of it is answered but not kept.
+	MaxBytes int64 `json:"max_bytes"`
+	// MaxAgeSeconds is how long a result may be served even while no new data arrives;
+	// default 3600.
+	MaxAgeSeconds int `json:"max_age_seconds"`
+}
+
+// ImportConfig limits imports from the console and the import API (package importjob).
+type ImportConfig struct {
+	// MaxBytes is the largest upload, as sent (a gzip file counts compressed); default 1 GiB.
+	MaxBytes int64 `json:"max_bytes"`
+	// MaxQueued is how many imports of one project may upload, wait or run at once; default 8.
+	MaxQueued int `json:"max_queued"`
+}
+
 // DemoConfig sizes the demo shop.
 type DemoConfig struct {
 	Enabled bool  `json:"enabled"`
@@ -82,8 +114,10 @@ func DefaultConfig() Config {
 			Database: "jingyun",
 			User:     "default",
 		},
-		WAL:  WALConfig{SegmentBytes: 64 << 20, MaxBacklogBytes: 1 << 30},
-		Demo: DemoConfig{Persons: 40000, Days: 60, Seed: 1},
+		WAL:    WALConfig{SegmentBytes: 64 << 20, MaxBacklogBytes: 1 << 30},
+		Cache:  CacheConfig{MaxEntries: 1000, MaxBytes: 64 << 20, MaxAgeSeconds: 3600},
+		Import: ImportConfig{MaxBytes: 1 << 30, MaxQueued: 8},
+		Demo:   DemoConfig{Persons: 40000, Days: 60, Seed: 1},
 	}
 }
 
@@ -154,6 +188,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Ingest.RateLimit < 0 {
 		errs = append(errs, errors.New("ingest.rate_limit: must not be negative"))
+	}
+	if c.Cache.MaxEntries < 0 || c.Cache.MaxBytes < 0 || c.Cache.MaxAgeSeconds < 0 {
+		errs = append(errs, errors.New("cache: max_entries, max_bytes and max_age_seconds must not be negative"))
+	}
+	if c.Import.MaxBytes < 0 || c.Import.MaxQueued < 0 {
+		errs = append(errs, errors.New("import: max_bytes and max_queued must not be negative"))
 	}
 	if c.Demo.Persons < 0 || c.Demo.Days < 0 {
 		errs = append(errs, errors.New("demo: persons and days must not be negative"))

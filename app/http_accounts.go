@@ -25,7 +25,7 @@ import (
 // newGuard returns the guard of the management API: sessions, CSRF, sign-in throttling and
 // the permission table. It holds the throttling counts, so a server has one.
 func (a *App) newGuard() *auth.Guard {
-	return auth.New(a.Meta, auth.Config{Log: a.Log})
+	return auth.New(a.Meta, auth.Config{Log: a.Log, SecureCookies: a.Cfg.Auth.SecureCookies})
 }
 
 // onProject adapts a handler that needs only the project to the guard.

@@ -583,6 +583,12 @@ func newTestServerAt(t *testing.T, dir string) *testServer {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DataDir = dir
+	return newTestServerWith(t, cfg)
+}
+
+// newTestServerWith is newTestServer with a configuration of the caller's.
+func newTestServerWith(t *testing.T, cfg Config) *testServer {
+	t.Helper()
 	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	if err != nil {
 		t.Fatal(err)
