@@ -103,7 +103,9 @@ func TestDefinitionsAPI(t *testing.T) {
 	}
 	r = w.clients["viewer"].do("GET", p+"/properties?event="+url.QueryEscape("Order Completed"), nil)
 	if !strings.Contains(r.raw, `"name":"products.price","type":"number","count":1,"example":12,"source":"properties","depth":2,"queryable":false,"display_name":"单价"`) ||
-		!strings.Contains(r.raw, `"name":"context.scene","type":"number","count":1,"example":1007,"source":"context","depth":1,"queryable":true,"display_name":"场景值"`) {
+		!strings.Contains(r.raw, `"name":"context.scene","type":"number","count":1,"example":1007,"source":"context","depth":1,"queryable":true,"display_name":"场景值"`) ||
+		// A path through objects is queryable; products.price, inside an array, is not.
+		!strings.Contains(r.raw, `"name":"context.page.path","type":"string","count":1,"example":"pages/pay","source":"context","depth":2,"queryable":true`) {
 		t.Fatalf("properties after edits: %s", r.raw)
 	}
 

@@ -5,8 +5,8 @@
 //
 // Property paths are named as the analysis specs of package query address them ("price",
 // "context.scene"), nested ones by joining keys with dots ("products.price",
-// "context.page.path"), and say whether the query compiler can read them (Queryable: today
-// only top-level keys of properties and context holding scalars). Display names and
+// "context.page.path"), and say whether the query compiler can read them (Queryable: scalars
+// at paths through objects only, not through arrays). Display names and
 // descriptions (the tracking plan, write side) live in package meta; this package must not
 // write anything.
 package definitions
@@ -19,7 +19,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jingyun/jingyun/query"
 	"github.com/jingyun/jingyun/store"
@@ -99,9 +98,12 @@ const (
 // "bool", "object", "array" or "null" (the most frequent JSON type among them); Example is
 // the value of the latest event that has it (of the first array element that has it).
 // Depth is the number of keys in the path below its source. Queryable reports whether the
-// analyses can filter and break down by Name: the query compiler reads only top-level keys
-// holding a string, a number or a boolean, and no key with quotes, backslashes or control
-// characters.
+// analyses can filter and break down by Name: the query compiler reads a string, a number
+// or a boolean at a path of at most query.MaxPathKeys keys through objects. It does not
+// read paths through arrays ("products.price": one event has several prices, and
+// ClickHouse 18.16 cannot pick an element), keys containing a dot (Name would split them),
+// or keys with quotes, backslashes or control characters. A path seen through an array on
+// any sampled event is not queryable.
 type Property struct {
 	Name      string          `json:"name"`
 	Type      string          `json:"type"`
@@ -188,9 +190,11 @@ func AllProperties(ctx context.Context, s store.EventStore, project uint32, perE
 		evs = evs[:MaxScannedEvents]
 	}
 	type merged struct {
-		p      Property
-		types  map[string]int64
-		events []string
+		p        Property
+		keys     []string
+		viaArray bool
+		types    map[string]int64
+		events   []string
 	}
 	all := map[pathKey]*merged{}
 	var total int64
@@ -206,10 +210,12 @@ func AllProperties(ctx context.Context, s store.EventStore, project uint32, perE
 				if len(all) >= maxTracked {
 					continue
 				}
-				m = &merged{p: Property{Name: a.name, Source: k.source, Depth: a.depth, Example: a.example}, types: map[string]int64{}}
+				m = &merged{p: Property{Name: a.name, Source: k.source, Depth: a.depth, Example: a.example}, keys: a.keys,
+					types: map[string]int64{}}
 				all[k] = m
 			}
 			m.p.Count += a.count
+			m.viaArray = m.viaArray || a.viaArray
 			for t, n := range a.types {
 				m.types[t] += n
 			}
@@ -221,7 +227,7 @@ func AllProperties(ctx context.Context, s store.EventStore, project uint32, perE
 	out := make([]ProjectProperty, 0, len(all))
 	for _, m := range all {
 		m.p.Type = topType(m.types)
-		m.p.Queryable = queryable(m.p.Depth, m.p.Type, m.p.Name, m.p.Source)
+		m.p.Queryable = queryable(m.p.Type, m.p.Name, m.keys, m.viaArray)
 		out = append(out, ProjectProperty{Property: m.p, Events: m.events})
 	}
 	sort.Slice(out, func(i, j int) bool { return less(&out[i].Property, &out[j].Property) })
@@ -241,8 +247,10 @@ type pathKey struct {
 }
 
 type acc struct {
-	name    string
-	depth   int
+	name     string
+	keys     []string
+	depth    int
+	viaArray bool // seen inside an array element on some row
 	count   int64
 	types   map[string]int64
 	example json.RawMessage
@@ -261,9 +269,10 @@ type collector struct {
 
 // occurrence is one path found in a JSON text, with its value.
 type occurrence struct {
-	key   pathKey
-	depth int
-	v     json.RawMessage
+	key      pathKey
+	depth    int
+	v        json.RawMessage
+	viaArray bool // some key above is an array: the path is inside one of its elements
 }
 
 // maxMemo bounds the JSON texts a collector remembers.
@@ -288,7 +297,7 @@ func (c *collector) text(source, raw string) {
 	occ, ok := c.memo[key]
 	if !ok {
 		c.occ = nil
-		c.walk(source, nil, json.RawMessage(raw), 0)
+		c.walk(source, nil, json.RawMessage(raw), 0, false)
 		occ = c.occ
 		if len(c.memo) < maxMemo {
 			c.memo[key] = occ
@@ -299,8 +308,9 @@ func (c *collector) text(source, raw string) {
 	}
 }
 
-// walk records the keys of the object v found at path keys.
-func (c *collector) walk(source string, keys []string, v json.RawMessage, depth int) {
+// walk records the keys of the object v found at path keys, which is inside an array
+// element when viaArray is set.
+func (c *collector) walk(source string, keys []string, v json.RawMessage, depth int, viaArray bool) {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(v, &obj) != nil {
 		return // not an object: nothing to learn
@@ -310,13 +320,13 @@ func (c *collector) walk(source string, keys []string, v json.RawMessage, depth 
 			continue
 		}
 		path := append(keys[:len(keys):len(keys)], k)
-		c.occ = append(c.occ, occurrence{pathKey{source, strings.Join(path, "\x00")}, len(path), x})
+		c.occ = append(c.occ, occurrence{pathKey{source, strings.Join(path, "\x00")}, len(path), x, viaArray})
 		if depth+1 >= MaxDepth {
 			continue
 		}
 		switch jsonType(x) {
 		case "object":
-			c.walk(source, path, x, depth+1)
+			c.walk(source, path, x, depth+1, viaArray)
 		case "array":
 			var items []json.RawMessage
 			if json.Unmarshal(x, &items) != nil {
@@ -327,7 +337,7 @@ func (c *collector) walk(source string, keys []string, v json.RawMessage, depth 
 					break
 				}
 				if jsonType(it) == "object" {
-					c.walk(source, path, it, depth+1)
+					c.walk(source, path, it, depth+1, true)
 				}
 			}
 		}
@@ -340,10 +350,12 @@ func (c *collector) add(o *occurrence) {
 		if len(c.seen) >= maxTracked {
 			return
 		}
-		a = &acc{name: pathName(o.key.source, strings.Split(o.key.keys, "\x00")), depth: o.depth, types: map[string]int64{},
+		keys := strings.Split(o.key.keys, "\x00")
+		a = &acc{name: pathName(o.key.source, keys), keys: keys, depth: o.depth, types: map[string]int64{},
 			example: append(json.RawMessage(nil), o.v...)}
 		c.seen[o.key] = a
 	}
+	a.viaArray = a.viaArray || o.viaArray
 	if a.lastRow != c.rows {
 		a.lastRow = c.rows
 		a.count++
@@ -356,7 +368,7 @@ func (c *collector) list() []Property {
 	for k, a := range c.seen {
 		t := topType(a.types)
 		out = append(out, Property{Name: a.name, Type: t, Count: a.count, Example: a.example, Source: k.source,
-			Depth: a.depth, Queryable: queryable(a.depth, t, a.name, k.source)})
+			Depth: a.depth, Queryable: queryable(t, a.name, a.keys, a.viaArray)})
 	}
 	sort.Slice(out, func(i, j int) bool { return less(&out[i], &out[j]) })
 	if len(out) > MaxProperties {
@@ -395,28 +407,19 @@ func pathName(source string, path []string) string {
 	return name
 }
 
-// queryable reports whether package query can filter and break down by the path: one
-// top-level key holding a scalar, of at most query.MaxNameBytes, without quotes,
-// backslashes or control characters.
-func queryable(depth int, typ, name, source string) bool {
-	if depth != 1 || (typ != "string" && typ != "number" && typ != "bool") {
+// queryable reports whether package query can filter and break down by the path named
+// name with the given keys: a scalar, not inside an array, whose keys hold no dot (the name
+// would split them into other keys), and a name query accepts (depth, length, characters).
+func queryable(typ, name string, keys []string, viaArray bool) bool {
+	if viaArray || (typ != "string" && typ != "number" && typ != "bool") {
 		return false
 	}
-	key := name
-	if source == SourceContext {
-		key = strings.TrimPrefix(name, "context.")
-	} else if k, ok := strings.CutPrefix(name, "properties."); ok {
-		key = k
-	}
-	if key == "" || len(key) > query.MaxNameBytes || !utf8.ValidString(key) {
-		return false
-	}
-	for _, r := range key {
-		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' {
+	for _, k := range keys {
+		if strings.Contains(k, ".") {
 			return false
 		}
 	}
-	return true
+	return query.ValidateProperty(name) == nil
 }
 
 func jsonType(v json.RawMessage) string {

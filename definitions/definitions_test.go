@@ -37,11 +37,13 @@ func check(t *testing.T, s store.EventStore) {
 	add(1, "Product Viewed", 2000, `{"price":"n/a","sku":"C3"}`)
 	add(1, "Order Completed", 5000, `{"total":99,"it's":"中文"}`)
 	add(2, "Other Project", 9000, `{"secret":1}`)
-	// Nested paths: arrays of objects, context objects, a key that would mean a column, and
-	// one too deep to list.
-	addCx(1, "Checkout Started", 6000, `{"products":[{"product_id":"p1","price":10},{"product_id":"p2","price":20,"quantity":2}],
-		"event":"x","a":{"b":{"c":{"d":{"e":1}}}}}`, `{"scene":1007,"page":{"path":"pages/cart"},"app":{"name":"shop"}}`)
-	addCx(1, "Checkout Started", 7000, `{"products":[],"total":1}`, `{"scene":1011,"page":{"path":"pages/pay"}}`)
+	// Nested paths: arrays of objects (with an object inside), context objects, a key that
+	// would mean a column, one too deep to list, a top-level key with a dot, a scalar three
+	// objects deep, and g, an object on one event and an array on the other.
+	addCx(1, "Checkout Started", 6000, `{"products":[{"product_id":"p1","price":10},{"product_id":"p2","price":20,"quantity":2,"meta":{"color":"red"}}],
+		"event":"x","a":{"b":{"c":{"d":{"e":1}}}},"dot.key":"v","m":{"n":{"k":1}},"g":{"h":1}}`,
+		`{"scene":1007,"page":{"path":"pages/cart"},"app":{"name":"shop"}}`)
+	addCx(1, "Checkout Started", 7000, `{"products":[],"total":1,"g":[{"h":2}]}`, `{"scene":1011,"page":{"path":"pages/pay"}}`)
 	// Identical rows (one session's context, the same cart) count once each.
 	for ts := int64(100); ts < 103; ts++ {
 		addCx(1, "Cart Viewed", ts, `{"products":[{"price":1},{"price":2}]}`, `{"scene":1089}`)
@@ -100,22 +102,31 @@ func check(t *testing.T, s store.EventStore) {
 	wantList := []string{
 		// properties first, most frequent first, then by name; the array's elements share
 		// its path and count once per event; the example is the latest event's (its first
-		// element that has the key).
+		// element that has the key). Scalars at paths through objects are queryable; paths
+		// through an array (on any event) and keys with a dot are not.
+		`properties g/array/2/[{"h":2}]/1/false`,
+		`properties g.h/number/2/2/2/false`,
 		`properties products/array/2/[]/1/false`,
 		`properties a/object/1/{"b":{"c":{"d":{"e":1}}}}/1/false`,
 		`properties a.b/object/1/{"c":{"d":{"e":1}}}/2/false`,
 		`properties a.b.c/object/1/{"d":{"e":1}}/3/false`,
 		`properties a.b.c.d/object/1/{"e":1}/4/false`, // MaxDepth keys: e is not listed
+		`properties dot.key/string/1/"v"/1/false`,
+		`properties m/object/1/{"n":{"k":1}}/1/false`,
+		`properties m.n/object/1/{"k":1}/2/false`,
+		`properties m.n.k/number/1/1/3/true`,
+		`properties products.meta/object/1/{"color":"red"}/2/false`,
+		`properties products.meta.color/string/1/"red"/3/false`,
 		`properties products.price/number/1/10/2/false`,
 		`properties products.product_id/string/1/"p1"/2/false`,
 		`properties products.quantity/number/1/2/2/false`,
 		`properties properties.event/string/1/"x"/1/true`,
 		`properties total/number/1/1/1/true`,
 		`context context.page/object/2/{"path":"pages/pay"}/1/false`,
-		`context context.page.path/string/2/"pages/pay"/2/false`,
+		`context context.page.path/string/2/"pages/pay"/2/true`,
 		`context context.scene/number/2/1011/1/true`,
 		`context context.app/object/1/{"name":"shop"}/1/false`,
-		`context context.app.name/string/1/"shop"/2/false`,
+		`context context.app.name/string/1/"shop"/2/true`,
 	}
 	if got, want := strings.Join(list, "\n"), strings.Join(wantList, "\n"); got != want {
 		t.Fatalf("checkout properties:\n%s\nwant\n%s", got, want)
@@ -144,7 +155,13 @@ func check(t *testing.T, s store.EventStore) {
 	if p := byName["context.scene"]; p.Count != 5 || p.Source != SourceContext || !p.Queryable || p.Example == nil {
 		t.Fatalf("all context.scene: %+v", p)
 	}
-	if len(all) != len(byName) || len(all) != 3+2+15 {
+	if p := byName["context.page.path"]; p.Count != 2 || !p.Queryable {
+		t.Fatalf("all context.page.path: %+v", p)
+	}
+	if p := byName["g.h"]; p.Count != 2 || p.Queryable {
+		t.Fatalf("all g.h (once inside an array): %+v", p)
+	}
+	if len(all) != len(byName) || len(all) != 3+2+23 {
 		t.Fatalf("all: %d paths: %v", len(all), all)
 	}
 	for _, leak := range []string{"secret", "secret_b", "products.secret_b", "context.b_scene"} {

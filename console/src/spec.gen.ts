@@ -32,7 +32,7 @@ export interface Exclusion {
 
 export interface Filter {
   operator: Operator;
-  /** an event property ("price" or "properties.price"), a column ("event", "distinct_id"), "context.scene", or a person trait ("person.city") */
+  /** an event property ("price" or "properties.price"), a column ("event", "distinct_id"), "context.scene", or a person trait ("person.city"); dots name keys of nested objects ("context.page.path", "person.address.city"), at most 4, never through arrays */
   property: string;
   /** a string, number or boolean; a list of strings or numbers for in and not_in; absent for is_set and is_not_set */
   value?: unknown;
