@@ -133,10 +133,11 @@ export function useEventDefinitions(): EventDefinition[] {
 }
 
 // usePropertyDefinitions gives the property paths the analyses can filter and break down by
-// (top-level keys of properties, context.KEY) seen on any of the events, merged, the
-// events' own properties first, most frequent first; empty while loading or on error.
-// Deeper paths (products.price) are listed on the definitions page but not offered here:
-// the query compiler reads only top-level keys.
+// (the queryable ones: scalars at paths through objects, such as price, context.scene and
+// context.page.path) seen on any of the events, merged, the events' own properties first,
+// most frequent first; empty while loading or on error. Paths inside arrays
+// (products.price) are listed on the definitions page but not offered here: the query
+// compiler cannot pick an array element.
 export function usePropertyDefinitions(events: string[]): PropertyDefinition[] {
   const project = useContext(ProjectContext);
   const [list, setList] = useState<PropertyDefinition[]>([]);

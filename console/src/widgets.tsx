@@ -39,9 +39,9 @@ export function EventPicker({ value, onChange, testid }: { value: string; onChan
   );
 }
 
-// PropertyPicker offers the property paths the analyses can read (top-level keys and
-// context.KEY, with display names) seen on the given events; anything else (person.city)
-// can be typed.
+// PropertyPicker offers the property paths the analyses can read (price, context.scene,
+// context.page.path, with display names) seen on the given events; anything else
+// (person.city) can be typed.
 export function PropertyPicker({
   events,
   value,
