@@ -60,6 +60,12 @@ func TestDemoShop(t *testing.T) {
 		f(`{"kind": "funnel", ` + rng + `, "window": "24h", "breakdown": {"property": "context.scene", "limit": 5},
 			"steps": [{"event": "Product Viewed", "filters": [{"property": "source", "operator": "in", "value": ["search", "home_rec", "share"]}]},
 			          {"event": "Product Added"}, {"event": "Order Completed", "filters": [{"property": "total", "operator": "gte", "value": 49}]}]}`)
+		// Nested context paths: the ad campaign's source (absent outside ad scenes), the page
+		// and the phone's OS (keys that also occur elsewhere in the context: app.name, os.name).
+		f(`{"kind": "funnel", ` + rng + `, "window": "24h", "breakdown": {"property": "context.campaign.source", "limit": 3},
+			"filters": [{"property": "context.os.name", "operator": "eq", "value": "iOS"}],
+			"steps": [{"event": "Product Viewed", "filters": [{"property": "context.page.path", "operator": "eq", "value": "pages/goods/detail"}]},
+			          {"event": "Product Added"}, {"event": "Order Completed"}]}`)
 	})
 	t.Run("retention", func(t *testing.T) {
 		f := func(spec string) {
