@@ -251,10 +251,10 @@ type acc struct {
 	keys     []string
 	depth    int
 	viaArray bool // seen inside an array element on some row
-	count   int64
-	types   map[string]int64
-	example json.RawMessage
-	lastRow int64 // the row that last counted, so an array's elements count once per event
+	count    int64
+	types    map[string]int64
+	example  json.RawMessage
+	lastRow  int64 // the row that last counted, so an array's elements count once per event
 }
 
 // collector accumulates the paths of sampled rows.
