@@ -246,11 +246,13 @@ func (a *App) handleLiveSummary(w http.ResponseWriter, r *http.Request, p *meta.
 		return apierr.Field("unknown_parameter", k, "the summary takes no query parameters")
 	}
 	start := time.Now()
+	// Noted before the query: streamed events up to seq are in the answer already.
+	seq := a.Live.Seq(p.ID)
 	s, err := live.Summarize(r.Context(), a.Events, p.ID, start)
 	if err != nil {
 		return apierr.Internal(err)
 	}
 	apierr.JSON(w, http.StatusOK, map[string]any{"summary": s, "took_ms": time.Since(start).Milliseconds(),
-		"computed_at": start.UTC().Format(time.RFC3339)})
+		"computed_at": start.UTC().Format(time.RFC3339), "live": map[string]any{"epoch": a.Live.Epoch(), "seq": seq}})
 	return nil
 }

@@ -283,6 +283,14 @@ func TestLiveAPI(t *testing.T) {
 	if top := sum["top_events"].([]any); len(top) != 3 {
 		t.Fatalf("top events %v", top)
 	}
+	// It says which streamed events it counts: the three, as numbered on the stream.
+	lv := r.body["live"].(map[string]any)
+	if lv["seq"] != float64(3) || lv["epoch"] != float64(s.a.Live.Epoch()) {
+		t.Fatalf("summary's stream position %v, want seq 3 of epoch %d", lv, s.a.Live.Epoch())
+	}
+	if r := c["viewer"].do("GET", fmt.Sprintf("/api/v1/projects/%d/live/summary", pb), nil); r.status == 200 {
+		t.Fatal("a viewer of A read B's summary")
+	}
 
 	// Shutdown ends every stream with "bye".
 	s.a.Live.Close()

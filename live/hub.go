@@ -130,6 +130,19 @@ func New(cfg Config) *Hub {
 // numbers of another epoch (an earlier process) cannot be compared with this one's.
 func (h *Hub) Epoch() int64 { return h.epoch }
 
+// Seq is the Seq of the project's latest published event (0: none yet in this process).
+// The loader publishes a batch after the store committed it, so every event up to Seq is
+// in the store: a reader that notes Seq before it queries the store can tell the streamed
+// events its answer already counts (Seq ≤ the noted one) from later ones.
+func (h *Hub) Seq(project uint32) uint64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if p := h.projects[project]; p != nil {
+		return p.seq
+	}
+	return 0
+}
+
 // RingSize is the most events a backlog can hold.
 func (h *Hub) RingSize() int { return h.cfg.Ring }
 

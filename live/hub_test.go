@@ -148,6 +148,9 @@ func TestBacklog(t *testing.T) {
 	if e := recv(t, s, 1)[0]; e.Seq != 15 {
 		t.Fatalf("seq %d, want 15", e.Seq)
 	}
+	if h.Seq(1) != 15 || h.Seq(2) != 0 {
+		t.Fatalf("Seq %d and %d, want 15 and 0", h.Seq(1), h.Seq(2))
+	}
 }
 
 // TestSlowSubscriber: a subscriber that does not read loses what does not fit, counted,

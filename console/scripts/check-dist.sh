@@ -2,7 +2,8 @@
 # check-dist.sh rebuilds the console into a temporary directory and compares it with the
 # committed dist/: it exits non-zero when they differ (someone changed src/ or the
 # dependencies without running `npm run build`). Run `npm ci` first. The build is
-# deterministic: file names are content hashes and nothing embeds a time or a path.
+# deterministic: file names are content hashes and nothing embeds a time or a path. It also
+# runs the unit tests of the pure modules (tests/unit.mjs).
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -17,3 +18,4 @@ fi
 echo "console/dist is up to date"
 node scripts/overview-specs.mjs --check
 node scripts/spec-types.mjs --check
+node tests/unit.mjs

@@ -97,6 +97,8 @@ export interface LiveEvent {
   properties: Record<string, unknown>;
   context?: Record<string, unknown>;
   traits?: Record<string, unknown>;
+  // epoch is not in the data: the console takes it from the message id ("epoch-seq").
+  epoch?: number;
 }
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -170,7 +172,9 @@ export function useLiveStream(url: string | undefined, onEvents: (evs: LiveEvent
     es.onopen = () => setState('open');
     es.onmessage = (m) => {
       try {
-        pending.push(JSON.parse(m.data) as LiveEvent);
+        const ev = JSON.parse(m.data) as LiveEvent;
+        ev.epoch = Number(m.lastEventId.split('-')[0]) || 0;
+        pending.push(ev);
       } catch {
         return;
       }

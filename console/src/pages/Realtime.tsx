@@ -2,7 +2,8 @@
 // persons), totals and the top events, pages and scenes, from GET …/live/summary (the event
 // store, merges applied), re-read every 10 s. Between reads, events arriving on the live
 // stream (GET …/live/events, no backlog) are added to the event counts at once, so the
-// panel moves as the shop does; the next read replaces these estimates.
+// panel moves as the shop does. Each read says up to which streamed event it counts, so an
+// event is counted once.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Alert, Badge, Card, Col, Row, Statistic, Table, Tabs, Tooltip, Typography } from 'antd';
 import { api, type Membership } from '../api';
@@ -10,6 +11,7 @@ import { Chart, palette } from '../Chart';
 import { useI18n, useStrings } from '../i18n';
 import { navigate } from '../router';
 import { canWatchLive, liveURL, useLiveStream, type LiveEvent } from './Live';
+import { addArrivals, notCounted, type Arrival, type Count, type SummaryAnswer } from '../realtimeCounts';
 
 const strings = {
   'zh-CN': {
@@ -48,38 +50,14 @@ const strings = {
   },
 };
 
-interface Point {
-  start: number;
-  at: string;
-  events: number;
-  persons: number;
-}
-
-interface Count {
-  name: string;
-  count: number;
-}
-
-// Summary is the answer of GET …/live/summary (api/openapi.yaml).
-export interface Summary {
-  from: number;
-  to: number;
-  minutes: Point[];
-  events: number;
-  persons: number;
-  top_events: Count[];
-  top_pages: Count[];
-  top_scenes: Count[];
-  page_views_sampled: number;
-}
-
 const refreshMs = 10_000;
-const minuteMs = 60_000;
+const maxArrivals = 20_000; // between two summary reads; a burst beyond it shows after the next read
 
 export function RealtimePanel({ project }: { project: Membership }) {
   const s = useStrings(strings);
   const { lang } = useI18n();
-  const [sum, setSum] = useState<Summary>();
+  const [base, setBase] = useState<SummaryAnswer>();
+  const [arrivals, setArrivals] = useState<Arrival[]>([]);
   const [computedAt, setComputedAt] = useState('');
   const [err, setErr] = useState('');
 
@@ -87,10 +65,12 @@ export function RealtimePanel({ project }: { project: Membership }) {
     let alive = true;
     let timer: number | undefined;
     const load = () => {
-      api<{ summary: Summary; computed_at: string }>('GET', `/api/v1/projects/${project.id}/live/summary`)
+      api<SummaryAnswer>('GET', `/api/v1/projects/${project.id}/live/summary`)
         .then((r) => {
           if (!alive) return;
-          setSum(r.summary);
+          setBase(r);
+          // Keep only the arrivals this summary does not count yet.
+          setArrivals((cur) => cur.filter((a) => notCounted(a, r)));
           setComputedAt(r.computed_at);
           setErr('');
         })
@@ -106,25 +86,15 @@ export function RealtimePanel({ project }: { project: Membership }) {
     };
   }, [project.id]);
 
-  // Arrivals bump the counts until the next read.
+  // Arrivals bump the counts until the next read; each is counted once, whether it reaches
+  // the browser before or after the summary that holds it (see notCounted).
   const onEvents = useCallback((evs: LiveEvent[]) => {
-    setSum((cur) => {
-      if (!cur) return cur;
-      const minutes = cur.minutes.map((m) => ({ ...m }));
-      const top = new Map(cur.top_events.map((c) => [c.name, c.count]));
-      let added = 0;
-      for (const e of evs) {
-        const i = Math.floor((e.timestamp - cur.from) / minuteMs);
-        if (i < 0 || i >= minutes.length) continue;
-        minutes[i].events++;
-        added++;
-        if (top.has(e.event)) top.set(e.event, top.get(e.event)! + 1);
-      }
-      if (!added) return cur;
-      const top_events = Array.from(top, ([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
-      return { ...cur, minutes, events: cur.events + added, top_events };
+    setArrivals((cur) => {
+      const next = cur.concat(evs.map((e) => ({ epoch: e.epoch ?? 0, seq: e.seq, timestamp: e.timestamp, event: e.event })));
+      return next.length > maxArrivals ? next.slice(next.length - maxArrivals) : next;
     });
   }, []);
+  const sum = useMemo(() => base && addArrivals(base.summary, arrivals.filter((a) => notCounted(a, base))), [base, arrivals]);
   // Viewers get the summary only: the stream carries persons' identifiers (live:read).
   const stream = useLiveStream(canWatchLive(project) ? liveURL(project.id, { events: [], distinctId: '', type: '' }, 0) : undefined, onEvents);
 
