@@ -81,8 +81,9 @@ func checkSummary(t *testing.T, s store.EventStore) {
 	if want := "[{1007 2} {1011 1}]"; fmt.Sprint(sum.TopScenes) != want || sum.PageViewsSampled != 3 {
 		t.Fatalf("top scenes %v (of %d), want %v (of 3)", sum.TopScenes, sum.PageViewsSampled, want)
 	}
-	// Warm fills the ring of a project the hub has not seen from the store, latest last.
-	h := New(Config{Ring: 3})
+	// Warm fills the ring of a project the hub has not seen from the store, latest last, with
+	// persons as they are now: person 2's events show person 1, whom 2 was merged into.
+	h := New(Config{Ring: 6})
 	defer h.Close()
 	if err := h.Warm(ctx, s, 1); err != nil {
 		t.Fatal(err)
@@ -91,9 +92,9 @@ func checkSummary(t *testing.T, s store.EventStore) {
 	var names []string
 	for range sub.Backlog() {
 		e := <-sub.C()
-		names = append(names, fmt.Sprintf("%d %s %s", e.Seq, e.Event, e.AnonymousID))
+		names = append(names, fmt.Sprintf("%d %s %s p%d", e.Seq, e.Event, e.AnonymousID, e.PersonID))
 	}
-	if want := "[1 $screen a4 2 $pageview a3 3 Too Late a1]"; fmt.Sprint(names) != want {
+	if want := "[1 $pageview a2 p1 2 Product Viewed a2 p1 3 Product Viewed a3 p3 4 $screen a4 p4 5 $pageview a3 p3 6 Too Late a1 p1]"; fmt.Sprint(names) != want {
 		t.Fatalf("warmed ring %v, want %v", names, want)
 	}
 	h.Publish([]store.Row{{Event: event.Event{ProjectID: 2, ID: "x", Type: event.TypeTrack, Name: "Live"}}})
