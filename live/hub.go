@@ -15,6 +15,7 @@ package live
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,18 @@ type Config struct {
 	// Buffer is how many events may wait for one subscriber before further events to it are
 	// dropped (default DefaultBuffer).
 	Buffer int
+	// MaxAge is how old an event's time may be, when it is loaded, for the hub to publish it
+	// (default DefaultMaxAge; negative: no limit). Older events are history being filled in
+	// (an import, the demo shop's past), not what users are doing now: they are not streamed,
+	// not numbered and not kept in the ring. An SDK's offline queue sent within MaxAge still
+	// shows.
+	MaxAge time.Duration
+	// Now is the clock (default time.Now), for tests.
+	Now func() time.Time
 }
+
+// DefaultMaxAge is the default Config.MaxAge.
+const DefaultMaxAge = 24 * time.Hour
 
 // Event is one loaded event as subscribers see it. It is immutable once published and
 // shared between subscribers: do not modify it.
@@ -123,6 +135,12 @@ func New(cfg Config) *Hub {
 	if cfg.Buffer <= 0 {
 		cfg.Buffer = DefaultBuffer
 	}
+	if cfg.MaxAge == 0 {
+		cfg.MaxAge = DefaultMaxAge
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return &Hub{cfg: cfg, epoch: time.Now().UnixMilli(), projects: map[uint32]*project{}, warmed: map[uint32]bool{}}
 }
 
@@ -150,6 +168,7 @@ func (h *Hub) RingSize() int { return h.cfg.Ring }
 // not fit in a subscriber's buffer are dropped and counted there. It keeps no reference to
 // rows (what it keeps is copied). Safe to call from the loader's goroutine.
 func (h *Hub) Publish(rows []store.Row) {
+	rows = h.recent(rows)
 	if len(rows) == 0 {
 		return
 	}
@@ -168,6 +187,37 @@ func (h *Hub) Publish(rows []store.Row) {
 		h.publishRun(pid, rows[start:end])
 		start = end
 	}
+}
+
+// cutoff is the earliest event time (ms UTC) the hub publishes now; math.MinInt64 without a
+// limit.
+func (h *Hub) cutoff() int64 {
+	if h.cfg.MaxAge < 0 {
+		return math.MinInt64
+	}
+	return h.cfg.Now().Add(-h.cfg.MaxAge).UnixMilli()
+}
+
+// recent returns the rows whose event time is within MaxAge: rows itself when all are, a
+// copy of the headers otherwise (the hub must not modify the loader's rows).
+func (h *Hub) recent(rows []store.Row) []store.Row {
+	min := h.cutoff()
+	old := 0
+	for i := range rows {
+		if rows[i].Time < min {
+			old++
+		}
+	}
+	if old == 0 {
+		return rows
+	}
+	out := make([]store.Row, 0, len(rows)-old)
+	for i := range rows {
+		if rows[i].Time >= min {
+			out = append(out, rows[i])
+		}
+	}
+	return out
 }
 
 func (h *Hub) publishRun(pid uint32, rows []store.Row) {

@@ -16,6 +16,54 @@ func row(project uint32, id, name, anon, user string, person int64) store.Row {
 		ReceivedAt: 1700000000001, AnonymousID: anon, UserID: user, Properties: json.RawMessage(`{"k":1}`)}, PersonID: person}
 }
 
+// testNow is the hubs' clock in these tests: just after the rows' time.
+var testNow = time.UnixMilli(1700000000001)
+
+func newHub(cfg Config) *Hub {
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return testNow }
+	}
+	return New(cfg)
+}
+
+// TestHistoryIsNotLive: events whose time is older than MaxAge when they are loaded (an
+// import of history) are not streamed, numbered or kept; recent ones in the same batch are.
+func TestHistoryIsNotLive(t *testing.T) {
+	h := newHub(Config{})
+	defer h.Close()
+	s := h.Subscribe(1, Filter{}, 0, 0)
+	old := row(1, "old", "A", "x", "", 1)
+	old.Time = testNow.Add(-DefaultMaxAge - time.Millisecond).UnixMilli()
+	late := row(1, "late", "A", "x", "", 1)
+	late.Time = testNow.Add(-DefaultMaxAge + time.Minute).UnixMilli() // an offline queue sent a day late
+	rows := []store.Row{old, late, row(1, "now", "A", "x", "", 1)}
+	h.Publish(rows)
+	var got []string
+	for _, e := range recv(t, s, 2) {
+		got = append(got, fmt.Sprint(e.Seq, e.ID))
+	}
+	if fmt.Sprint(got) != "[1late 2now]" || h.Seq(1) != 2 || len(s.C()) != 0 {
+		t.Fatalf("streamed %v (seq %d, %d more), want [1late 2now]", got, h.Seq(1), len(s.C()))
+	}
+	if rows[0].ID != "old" {
+		t.Fatal("Publish changed the loader's rows")
+	}
+	if b := h.Subscribe(1, Filter{}, 10, 0).Backlog(); b != 2 {
+		t.Fatalf("backlog %d, want 2", b)
+	}
+	h.Publish([]store.Row{old})
+	if h.Seq(1) != 2 {
+		t.Fatal("an old event was numbered")
+	}
+	// Without a limit everything is live.
+	all := newHub(Config{MaxAge: -1})
+	defer all.Close()
+	all.Publish(rows)
+	if all.Seq(1) != 3 {
+		t.Fatalf("MaxAge -1 published %d of 3", all.Seq(1))
+	}
+}
+
 // recv reads n events from s or fails after a second.
 func recv(t *testing.T, s *Subscription, n int) []*Event {
 	t.Helper()
@@ -49,7 +97,7 @@ func ids(evs []*Event) string {
 }
 
 func TestFilters(t *testing.T) {
-	h := New(Config{})
+	h := newHub(Config{})
 	defer h.Close()
 	f := func(filter Filter, want string) {
 		t.Helper()
@@ -88,7 +136,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestEventShape(t *testing.T) {
-	h := New(Config{})
+	h := newHub(Config{})
 	defer h.Close()
 	s := h.Subscribe(1, Filter{}, 0, 0)
 	defer s.Close()
@@ -106,7 +154,7 @@ func TestEventShape(t *testing.T) {
 }
 
 func TestBacklog(t *testing.T) {
-	h := New(Config{Ring: 3})
+	h := newHub(Config{Ring: 3})
 	defer h.Close()
 	var rows []store.Row
 	for i := range 5 {
@@ -158,7 +206,7 @@ func TestBacklog(t *testing.T) {
 // The publisher hands the fast reader one buffer's worth at a time and waits until it is
 // read, so the test does not depend on how the scheduler shares the cores.
 func TestSlowSubscriber(t *testing.T) {
-	h := New(Config{Ring: 2, Buffer: 10})
+	h := newHub(Config{Ring: 2, Buffer: 10})
 	defer h.Close()
 	slow := h.Subscribe(1, Filter{}, 0, 0)
 	defer slow.Close()
@@ -208,7 +256,7 @@ func TestSlowSubscriber(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	h := New(Config{})
+	h := newHub(Config{})
 	s := h.Subscribe(1, Filter{}, 0, 0)
 	s2 := h.Subscribe(1, Filter{}, 0, 0)
 	s2.Close()
@@ -251,7 +299,7 @@ func TestClose(t *testing.T) {
 
 // TestTrySubscribeLimit: concurrent subscribers never exceed the limit.
 func TestTrySubscribeLimit(t *testing.T) {
-	h := New(Config{})
+	h := newHub(Config{})
 	defer h.Close()
 	var wg sync.WaitGroup
 	var mu sync.Mutex

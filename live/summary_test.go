@@ -45,6 +45,9 @@ func checkSummary(t *testing.T, s store.EventStore) {
 	add(1, event.TypeScreen, event.NameScreen, from+10*60000+1, 4, `{"name":"首页"}`, `{"scene":"1011"}`)
 	// The current minute (29): person 3.
 	add(1, event.TypePage, event.NamePageview, end-1, 3, `{"path":"/goods"}`, `{"scene":1007}`)
+	// Imported just now, from last week: the latest arrival, but history, not live.
+	add(1, event.TypeTrack, "Imported", from-7*24*3600000, 1, `{}`, `{}`)
+	rows[len(rows)-1].ReceivedAt = end + 1000
 	err := s.Apply(ctx, &store.Batch{Stream: "t", Events: rows, Position: store.Position{Segment: 1, Offset: 1},
 		Overrides: []store.Override{{ProjectID: 1, OldPersonID: 2, NewPersonID: 1}, {ProjectID: 2, OldPersonID: 3, NewPersonID: 4}}})
 	if err != nil {
@@ -82,8 +85,9 @@ func checkSummary(t *testing.T, s store.EventStore) {
 		t.Fatalf("top scenes %v (of %d), want %v (of 3)", sum.TopScenes, sum.PageViewsSampled, want)
 	}
 	// Warm fills the ring of a project the hub has not seen from the store, latest last, with
-	// persons as they are now: person 2's events show person 1, whom 2 was merged into.
-	h := New(Config{Ring: 6})
+	// persons as they are now: person 2's events show person 1, whom 2 was merged into. The
+	// imported event from last week is not live.
+	h := New(Config{Ring: 6, Now: func() time.Time { return now }})
 	defer h.Close()
 	if err := h.Warm(ctx, s, 1); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 )
 
 // Warm fills a project's ring from the event store with the latest events (by received
-// time), once per project and process, so that the first subscriber after a restart sees
+// time) whose event time is within Config.MaxAge, once per project and process, so that the first subscriber after a restart sees
 // recent events too. It does nothing when the hub already received events of the project
 // (its ring is current) or was warmed before; concurrent calls for one project read the
 // store once. Persons are as they are now, merges applied (through person_overrides, as
@@ -33,7 +33,7 @@ func (h *Hub) Warm(ctx context.Context, st store.EventStore, projectID uint32) e
 FROM (
   SELECT event_id, type, event, ts, received_at, person_id, anonymous_id, user_id, properties, context
   FROM events
-  WHERE project_id = ?
+  WHERE project_id = ? AND ts >= ?
   ORDER BY received_at DESC, ts DESC, event_id DESC
   LIMIT %d
 ) AS s1
@@ -43,7 +43,7 @@ FROM (
   WHERE project_id = ?%s
 ) AS s2 USING (person_id)
 ORDER BY received_at DESC, ts DESC, event_id DESC`, d.personOf, h.cfg.Ring, d.join, d.override, d.groupBy),
-		[]any{int64(projectID), int64(projectID)}, func(row []any) error {
+		[]any{int64(projectID), h.cutoff(), int64(projectID)}, func(row []any) error {
 			var r store.Row
 			r.ProjectID = projectID
 			r.ID, _ = row[0].(string)
