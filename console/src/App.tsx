@@ -4,10 +4,10 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { App as AntApp, Button, ConfigProvider, Dropdown, Layout, Menu, Result, Select, Space, Spin, Typography } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
-import { api, ApiError, setCsrf, type Me } from './api';
-import { dictionaries, I18nContext, initialLang, storeLang, useI18n, type I18n, type Lang } from './i18n';
+import { api, ApiError, errorText, setCsrf, type Me } from './api';
+import { dictionaries, I18nContext, initialLang, storeLang, useI18n, useStrings, type I18n, type Lang } from './i18n';
 import { ProjectContext } from './definitions';
-import { navigate, pageOf, usePath, type Page } from './router';
+import { navigate, pageOf, pages, usePath, type Page } from './router';
 import { LoginPage, PasswordDialog, SetupPage } from './pages/Auth';
 import { Overview } from './pages/Overview';
 import { TrendsPage } from './pages/Trends';
@@ -23,9 +23,49 @@ import { PersonsPage } from './pages/Persons';
 import { ProductsPage } from './pages/Products';
 import { NewProjectButton } from './NewProject';
 
-type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; me: Me } | { kind: 'error'; message: string };
+type State = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; me: Me } | { kind: 'error'; error: unknown };
 
 const projectKey = 'jingyun.project';
+
+const strings = {
+  'zh-CN': {
+    notFound: '页面不存在',
+    notFoundHint: '没有地址为 {path} 的页面。',
+    home: '返回运营看板',
+  },
+  en: {
+    notFound: 'Page not found',
+    notFoundHint: 'There is no page at {path}.',
+    home: 'Back to the overview',
+  },
+};
+
+// knownPath reports whether the router has a page for path: "/" and the pages' own paths
+// (pageOf falls back to the overview for anything else, which would hide a wrong link).
+function knownPath(path: string): boolean {
+  const first = path.replace(/^\/+|\/+$/g, '').split('/')[0];
+  return first === '' || (pages as string[]).includes(first);
+}
+
+function NotFound({ path }: { path: string }) {
+  const s = useStrings(strings);
+  return (
+    <Result
+      status="404"
+      title={s.notFound}
+      subTitle={s.notFoundHint.replace('{path}', path)}
+      data-testid="not-found"
+      extra={
+        <Button type="primary" href="/" onClick={(e) => {
+          e.preventDefault();
+          navigate('/');
+        }}>
+          {s.home}
+        </Button>
+      }
+    />
+  );
+}
 
 function hasSessionCookie() {
   return document.cookie.split(';').some((c) => c.trim().startsWith('jingyun_csrf='));
@@ -67,7 +107,7 @@ export function App() {
       const s = await api<{ needed: boolean }>('GET', '/api/v1/setup');
       setState({ kind: s.needed ? 'setup' : 'login' });
     } catch (e) {
-      setState({ kind: 'error', message: (e as Error).message });
+      setState({ kind: 'error', error: e });
     }
   }, []);
   useEffect(() => {
@@ -80,7 +120,7 @@ export function App() {
       body = <Spin style={{ display: 'block', marginTop: 120 }} />;
       break;
     case 'error':
-      body = <Result status="error" title={i18n.t('error')} subTitle={state.message} />;
+      body = <Result status="error" title={i18n.t('error')} subTitle={errorText(state.error, lang)} />;
       break;
     case 'setup':
       body = <SetupPage onDone={load} />;
@@ -103,7 +143,7 @@ export function App() {
   }
   return (
     <I18nContext.Provider value={i18n}>
-      <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff' } }}>
+      <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff' } }} button={{ autoInsertSpace: false }}>
         <AntApp>{body}</AntApp>
       </ConfigProvider>
     </I18nContext.Provider>
@@ -154,7 +194,9 @@ function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; on
     { key: 'settings', label: t('settings') },
   ];
   let content;
-  if (!current) {
+  if (!knownPath(path)) {
+    content = <NotFound path={path} />;
+  } else if (!current) {
     content = <Result status="info" title={t('noProjects')} />;
   } else {
     const props = { project: current };
@@ -180,7 +222,7 @@ function Shell({ me, onSignOut, onChanged }: { me: Me; onSignOut: () => void; on
         <div style={{ padding: '16px 20px', fontWeight: 600, fontSize: 18 }}>{t('appName')}</div>
         <Menu
           mode="inline"
-          selectedKeys={[page]}
+          selectedKeys={knownPath(path) ? [page] : []}
           items={menu}
           onClick={(e) => navigate('/' + e.key)}
           style={{ borderInlineEnd: 'none' }}

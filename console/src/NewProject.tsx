@@ -2,7 +2,7 @@
 // (POST /api/v1/projects) and becomes its owner; the new secret key is shown once.
 import { useState } from 'react';
 import { Alert, AutoComplete, Button, Form, Input, Modal, Select, Typography } from 'antd';
-import { api, type Membership } from './api';
+import { api, useErrorText, type Membership } from './api';
 import { useI18n, useStrings } from './i18n';
 import { currencies, timeZones } from './pages/Settings';
 
@@ -26,6 +26,7 @@ export function NewProjectButton({ onCreated }: { onCreated: (id: number) => voi
   const s = useStrings(strings);
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
+  const errorText = useErrorText();
   const [err, setErr] = useState('');
   const [secret, setSecret] = useState('');
   const [created, setCreated] = useState<number>();
@@ -38,7 +39,7 @@ export function NewProjectButton({ onCreated }: { onCreated: (id: number) => voi
       setSecret(r.secret_key);
       setCreated(r.project.id);
     } catch (e) {
-      setErr((e as Error).message);
+      setErr(errorText(e));
     } finally {
       setBusy(false);
     }

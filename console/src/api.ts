@@ -1,5 +1,7 @@
 // The console's HTTP client: same-origin JSON with the session cookie, and the session's
 // CSRF token on unsafe methods (see docs/access.md).
+import { useCallback } from 'react';
+import { useI18n } from './i18n';
 
 export interface ApiErrorBody {
   code: string;
@@ -13,6 +15,10 @@ export class ApiError extends Error {
     public code: string,
     message: string,
     public field?: string,
+    // retryAfter is the answer's Retry-After in seconds (429), when it had one.
+    public retryAfter?: number,
+    // detail is the server's message without the field prefix.
+    public detail: string = message,
   ) {
     super(message);
   }
@@ -35,10 +41,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (resp.status === 204) return undefined as T;
-  return answer<T>(resp.status, resp.statusText, await resp.text());
+  return answer<T>(resp.status, resp.statusText, await resp.text(), resp.headers.get('Retry-After'));
 }
 
-function answer<T>(status: number, statusText: string, text: string): T {
+function answer<T>(status: number, statusText: string, text: string, retryAfter?: string | null): T {
   let data: unknown = undefined;
   try {
     data = text ? JSON.parse(text) : undefined;
@@ -48,7 +54,8 @@ function answer<T>(status: number, statusText: string, text: string): T {
   if (status < 200 || status > 299) {
     const e = (data as { error?: ApiErrorBody } | undefined)?.error;
     const msg = e?.message ?? statusText;
-    throw new ApiError(status, e?.code ?? 'http_' + status, e?.field ? `${e.field}: ${msg}` : msg, e?.field);
+    const ra = Number(retryAfter);
+    throw new ApiError(status, e?.code ?? 'http_' + status, e?.field ? `${e.field}: ${msg}` : msg, e?.field, ra > 0 ? ra : undefined, msg);
   }
   return data as T;
 }
@@ -65,7 +72,7 @@ export function upload<T>(path: string, form: FormData, onProgress?: (sent: numb
     if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total);
     xhr.onload = () => {
       try {
-        resolve(answer<T>(xhr.status, xhr.statusText, xhr.responseText));
+        resolve(answer<T>(xhr.status, xhr.statusText, xhr.responseText, xhr.getResponseHeader('Retry-After')));
       } catch (e) {
         reject(e);
       }
@@ -73,6 +80,66 @@ export function upload<T>(path: string, form: FormData, onProgress?: (sent: numb
     xhr.onerror = () => reject(new ApiError(0, 'network_error', 'the upload failed: no answer from the server'));
     xhr.send(form);
   });
+}
+
+// errorMessages are the console's words for the API's stable error codes (docs/access.md,
+// docs/import.md); `detail` codes append the server's message, which names the column,
+// line or field at fault. Other codes show the server's message as it is.
+const errorMessages: Record<string, { 'zh-CN': string; en: string; detail?: boolean }> = {
+  invalid_credentials: { 'zh-CN': '邮箱或密码错误', en: 'Wrong email or password' },
+  rate_limited: { 'zh-CN': '失败次数过多，请稍后再试', en: 'Too many failed attempts; try again later' },
+  forbidden: { 'zh-CN': '你的角色没有这项操作的权限', en: 'Your role may not do this' },
+  csrf_failed: { 'zh-CN': '会话校验失败，请刷新页面后重试', en: 'The session check failed; reload the page and try again' },
+  unauthenticated: { 'zh-CN': '登录已过期，请刷新页面重新登录', en: 'Your session has ended; reload the page and sign in again' },
+  missing_secret_key: { 'zh-CN': '登录已过期，请刷新页面重新登录', en: 'Your session has ended; reload the page and sign in again' },
+  email_taken: { 'zh-CN': '该邮箱已有账号：不填密码即可把已有用户加为成员', en: 'A user with this email exists: leave the password empty to add them as a member' },
+  member_exists: { 'zh-CN': '该用户已经是本项目的成员', en: 'This user is already a member of the project' },
+  last_owner: { 'zh-CN': '项目至少要保留一位所有者：请先让其他成员成为所有者', en: 'A project keeps at least one owner: make someone else owner first' },
+  already_set_up: { 'zh-CN': '已经创建过所有者账号，请登录', en: 'The owner account exists already; sign in' },
+  project_not_found: { 'zh-CN': '项目不存在，或你不是它的成员', en: 'The project does not exist or you are not a member' },
+  member_not_found: { 'zh-CN': '该成员不存在', en: 'No such member' },
+  user_not_found: { 'zh-CN': '该用户不存在', en: 'No such user' },
+  person_not_found: { 'zh-CN': '没有这个用户', en: 'No such person' },
+  too_many_imports: { 'zh-CN': '本项目进行中的导入太多（最多 8 个），请等前面的导入结束', en: 'Too many imports of this project are waiting or running (at most 8); wait for one to end' },
+  file_too_large: { 'zh-CN': '文件超过大小上限', en: 'The file is over the size limit', detail: true },
+  body_too_large: { 'zh-CN': '请求内容太大', en: 'The request is too large' },
+  invalid_file: { 'zh-CN': '无法读取文件', en: 'Cannot read the file', detail: true },
+  invalid_mapping: { 'zh-CN': '映射有误', en: 'The mapping is wrong', detail: true },
+  empty_file: { 'zh-CN': '文件是空的', en: 'The file is empty' },
+  unknown_preset: { 'zh-CN': '没有这个预设映射', en: 'No such preset mapping', detail: true },
+  import_not_cancelable: { 'zh-CN': '导入已开始写入或已结束，不能再取消', en: 'The import is loading or has ended; it can no longer be cancelled' },
+  missing_field: { 'zh-CN': '缺少必填项', en: 'A required field is missing', detail: true },
+  invalid_value: { 'zh-CN': '取值无效', en: 'Invalid value', detail: true },
+  too_long: { 'zh-CN': '内容太长', en: 'Too long', detail: true },
+  network_error: { 'zh-CN': '无法连接服务器，请检查网络或服务是否在运行', en: 'No answer from the server; check the network and that the server runs' },
+};
+
+// errorText is an error to show to the user in lang: the console's words for a known API
+// error code (with the server's details where they name a column, line or field, and the
+// wait of a 429), else the server's message; a failed fetch is a network error.
+export function errorText(e: unknown, lang: 'zh-CN' | 'en'): string {
+  if (e instanceof ApiError) {
+    const m = errorMessages[e.code];
+    if (!m) return e.message;
+    let text = m[lang];
+    if (e.code === 'rate_limited' && e.retryAfter) {
+      const min = Math.ceil(e.retryAfter / 60);
+      text += lang === 'en' ? ` (in ${min} min)` : `（约 ${min} 分钟后）`;
+    }
+    if (e.code === 'invalid_credentials' && e.field === 'current_password') {
+      text = lang === 'en' ? 'The current password is wrong' : '当前密码错误';
+    }
+    if (m.detail && e.message) text += (lang === 'en' ? ': ' : '：') + e.message;
+    return text;
+  }
+  if (e instanceof TypeError && /fetch|network|load failed/i.test(e.message)) return errorMessages.network_error[lang];
+  return String((e as Error)?.message ?? e);
+}
+
+// useErrorText is errorText in the console's current language.
+export function useErrorText(): (e: unknown) => string {
+  const { lang } = useI18n();
+  return useCallback((e: unknown) => errorText(e, lang), [lang]);
 }
 
 export type Role = 'owner' | 'admin' | 'analyst' | 'operator' | 'viewer';

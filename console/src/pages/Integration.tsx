@@ -2,7 +2,7 @@
 // and this server's address filled in (docs/sdk.md has the full guide).
 import { useEffect, useState } from 'react';
 import { Alert, Card, Space, Typography } from 'antd';
-import { api, type Membership } from '../api';
+import { api, useErrorText, type Membership } from '../api';
 import { useI18n } from '../i18n';
 
 interface ProjectInfo {
@@ -49,11 +49,12 @@ defer jy.Close() // flushes what is queued`,
 export function IntegrationPage({ project }: { project: Membership }) {
   const { t } = useI18n();
   const [info, setInfo] = useState<ProjectInfo>();
+  const errorText = useErrorText();
   const [err, setErr] = useState('');
   useEffect(() => {
     api<ProjectInfo>('GET', `/api/v1/projects/${project.id}`)
       .then(setInfo)
-      .catch((e) => setErr(String(e.message ?? e)));
+      .catch((e) => setErr(errorText(e)));
   }, [project.id]);
   if (err) return <Alert type="error" message={err} />;
   if (!info) return null;

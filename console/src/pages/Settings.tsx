@@ -3,10 +3,27 @@
 // caller's role allows are offered (admin and up: settings, keys, members; only an owner
 // makes or changes owners); the server checks every call anyway (docs/access.md).
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, AutoComplete, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, AutoComplete, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ButtonProps } from 'antd';
-import { api, type Me, type Membership, type Role } from '../api';
-import { useI18n, type Key } from '../i18n';
+import { api, useErrorText, type Me, type Membership, type Role } from '../api';
+import { useI18n, useStrings, type Key } from '../i18n';
+
+const strings = {
+  'zh-CN': {
+    memberPassword: '初始密码（仅新用户）',
+    memberPasswordHelp: '添加已有账号的用户时不填密码；新用户需要一个 8 到 256 字节的初始密码，登录后请让他修改。',
+    passwordBytes: '8 到 256 个字节（一个汉字 3 个字节）',
+    invalidEmail: '请输入有效的邮箱地址',
+    lastOwner: '项目至少要保留一位所有者：先让其他成员成为所有者，才能移除或改变这位所有者。',
+  },
+  en: {
+    memberPassword: 'Initial password (new users)',
+    memberPasswordHelp: 'Leave the password empty to add a user who has an account; a new user needs an initial password of 8 to 256 bytes, to be changed after signing in.',
+    passwordBytes: '8 to 256 bytes (a Chinese character is 3)',
+    invalidEmail: 'Enter a valid email address',
+    lastOwner: 'A project keeps at least one owner: make someone else owner before removing or changing this one.',
+  },
+};
 
 interface ProjectInfo {
   id: number;
@@ -47,19 +64,21 @@ export function timeZones(): string[] {
 
 export function SettingsPage({ project, me, onChanged }: { project: Membership; me: Me; onChanged: () => void }) {
   const { t, lang } = useI18n();
+  const s = useStrings(strings);
+  const errorText = useErrorText();
   const { message } = App.useApp();
   const admin = rank[project.role] >= rank.admin;
   const owner = project.role === 'owner';
   const [info, setInfo] = useState<ProjectInfo>();
   const [members, setMembers] = useState<Member[]>();
-  const [err, setErr] = useState('');
+  const [err, setErr] = useState<unknown>();
   const [busy, setBusy] = useState('');
   const [newSecret, setNewSecret] = useState('');
   const [form] = Form.useForm();
   const [addForm] = Form.useForm();
   const base = `/api/v1/projects/${project.id}`;
 
-  const fail = (e: unknown) => setErr(String((e as Error).message ?? e));
+  const fail = (e: unknown) => setErr(e);
   const loadMembers = useCallback(() => {
     if (admin) api<{ members: Member[] }>('GET', base + '/members').then((r) => setMembers(r.members ?? []), fail);
   }, [admin, base]);
@@ -73,7 +92,7 @@ export function SettingsPage({ project, me, onChanged }: { project: Membership; 
 
   const run = async (what: string, f: () => Promise<void>) => {
     setBusy(what);
-    setErr('');
+    setErr(undefined);
     try {
       await f();
     } catch (e) {
@@ -103,15 +122,18 @@ export function SettingsPage({ project, me, onChanged }: { project: Membership; 
   // An admin may not make owners; only an owner may change or remove an owner.
   const assignable = roles.filter((r) => owner || r !== 'owner');
   const mayTouch = (m: Member) => admin && (owner || m.role !== 'owner');
+  // The only owner can be neither removed nor demoted (the server answers 409 last_owner).
+  const owners = (members ?? []).filter((m) => m.role === 'owner').length;
+  const lastOwner = (m: Member) => m.role === 'owner' && owners <= 1;
 
-  if (err && !info) return <Alert type="error" message={err} data-testid="error" />;
+  if (err !== undefined && !info) return <Alert type="error" message={errorText(err)} data-testid="error" />;
   if (!info) return null;
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="middle" data-testid="settings">
       <Typography.Title level={4} style={{ margin: 0 }}>
         {t('settings')}
       </Typography.Title>
-      {err && <Alert type="error" message={err} closable onClose={() => setErr('')} />}
+      {err !== undefined && <Alert type="error" message={errorText(err)} closable onClose={() => setErr(undefined)} data-testid="settings-error" />}
       {!admin && <Alert type="info" message={t('readOnlyHint')} data-testid="read-only" />}
       <Card size="small" title={t('projectSettings')} extra={<Tag>{t('yourRole')}: {roleLabel(project.role)}</Tag>}>
         <Form form={form} layout="inline" onFinish={save} disabled={!admin} data-testid="settings-form">
@@ -188,7 +210,7 @@ export function SettingsPage({ project, me, onChanged }: { project: Membership; 
                 title: t('role'),
                 dataIndex: 'role',
                 render: (r: Role, m) =>
-                  mayTouch(m) ? (
+                  mayTouch(m) && !lastOwner(m) ? (
                     <Select
                       value={r}
                       style={{ width: 120 }}
@@ -204,7 +226,14 @@ export function SettingsPage({ project, me, onChanged }: { project: Membership; 
                 title: '',
                 key: 'remove',
                 render: (_: unknown, m) =>
-                  mayTouch(m) && (
+                  mayTouch(m) &&
+                  (lastOwner(m) ? (
+                    <Tooltip title={s.lastOwner}>
+                      <Button size="small" danger disabled data-testid="remove-member-disabled">
+                        {t('remove')}
+                      </Button>
+                    </Tooltip>
+                  ) : (
                     <Popconfirm
                       title={t('confirmRemove')}
                       okText={t('remove')}
@@ -215,7 +244,7 @@ export function SettingsPage({ project, me, onChanged }: { project: Membership; 
                         {t('remove')}
                       </Button>
                     </Popconfirm>
-                  ),
+                  )),
               },
             ]}
           />
@@ -235,7 +264,13 @@ export function SettingsPage({ project, me, onChanged }: { project: Membership; 
               })
             }
           >
-            <Form.Item name="email" rules={[{ required: true, type: 'email', message: t('required') }]}>
+            <Form.Item
+              name="email"
+              rules={[
+                { required: true, message: t('required') },
+                { type: 'email', message: s.invalidEmail },
+              ]}
+            >
               <Input placeholder={t('email')} style={{ width: 200 }} data-testid="member-email" />
             </Form.Item>
             <Form.Item name="role">
@@ -244,8 +279,19 @@ export function SettingsPage({ project, me, onChanged }: { project: Membership; 
             <Form.Item name="name">
               <Input placeholder={t('name')} style={{ width: 140 }} />
             </Form.Item>
-            <Form.Item name="password" rules={[{ min: 8, message: t('passwordRule') }]}>
-              <Input.Password placeholder={t('memberPasswordHint')} style={{ width: 240 }} autoComplete="new-password" data-testid="member-password" />
+            <Form.Item
+              name="password"
+              rules={[
+                {
+                  validator: (_, v?: string) => {
+                    if (!v) return Promise.resolve();
+                    const n = new TextEncoder().encode(v).length;
+                    return n >= 8 && n <= 256 && v.trim() ? Promise.resolve() : Promise.reject(new Error(s.passwordBytes));
+                  },
+                },
+              ]}
+            >
+              <Input.Password placeholder={s.memberPassword} style={{ width: 240 }} autoComplete="new-password" data-testid="member-password" />
             </Form.Item>
             <Form.Item>
               <Button htmlType="submit" loading={busy === 'add'} data-testid="add-member">
@@ -253,6 +299,9 @@ export function SettingsPage({ project, me, onChanged }: { project: Membership; 
               </Button>
             </Form.Item>
           </Form>
+          <Typography.Text type="secondary" style={{ display: 'block', marginTop: 8 }}>
+            {s.memberPasswordHelp}
+          </Typography.Text>
         </Card>
       )}
       <Modal open={!!newSecret} title={t('newSecretKey')} onOk={() => setNewSecret('')} onCancel={() => setNewSecret('')} cancelButtonProps={{ style: { display: 'none' } }}>
