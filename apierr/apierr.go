@@ -4,6 +4,7 @@
 package apierr
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -53,12 +54,24 @@ func Internal(cause error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error", Cause: cause}
 }
 
+// StatusClientClosed answers a request whose client went away before the answer was ready
+// (nginx's 499): nobody reads it, and it is not a server failure.
+const StatusClientClosed = 499
+
 // Write sends err as a JSON error body. Any error that is not an *Error becomes a 500 whose
-// cause is logged.
+// cause is logged. An error caused by the request's context being cancelled (the client
+// closed the connection or navigated away) is answered 499 "cancelled" and logged at debug
+// level only.
 func Write(w http.ResponseWriter, log *slog.Logger, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = Internal(err)
+	}
+	if e.Status >= 500 && errors.Is(err, context.Canceled) {
+		if log != nil {
+			log.Debug("request abandoned by the client", "err", err)
+		}
+		e = &Error{Status: StatusClientClosed, Code: "cancelled", Message: "the client closed the request", Cause: err}
 	}
 	if e.Status >= 500 && log != nil {
 		log.Error("request failed", "code", e.Code, "err", err)

@@ -153,7 +153,14 @@ type SessionHandler func(w http.ResponseWriter, r *http.Request, p *Principal) e
 // PublicHandler serves a request that needs no credentials.
 type PublicHandler func(w http.ResponseWriter, r *http.Request) error
 
-func (g *Guard) write(w http.ResponseWriter, err error) { apierr.Write(w, g.cfg.Log, err) }
+// write answers err. When the client has gone away, a failure is put down to that (drivers
+// do not always wrap the context's error), so it is not logged as a server error.
+func (g *Guard) write(w http.ResponseWriter, r *http.Request, err error) {
+	if cerr := r.Context().Err(); errors.Is(cerr, context.Canceled) && !errors.Is(err, context.Canceled) {
+		err = errors.Join(err, cerr)
+	}
+	apierr.Write(w, g.cfg.Log, err)
+}
 
 // The errors the guard answers with; functions, so that no caller can change a shared value.
 func errUnauthenticated() error {
@@ -179,7 +186,7 @@ func (g *Guard) Project(action Action, h ProjectHandler) http.HandlerFunc {
 			err = h(w, r, a)
 		}
 		if err != nil {
-			g.write(w, err)
+			g.write(w, r, err)
 		}
 	}
 }
@@ -316,7 +323,7 @@ func (g *Guard) Session(h SessionHandler) http.HandlerFunc {
 			return h(w, r, p)
 		}()
 		if err != nil {
-			g.write(w, err)
+			g.write(w, r, err)
 		}
 	}
 }
@@ -333,7 +340,7 @@ func (g *Guard) Public(h PublicHandler) http.HandlerFunc {
 			err = h(w, r)
 		}
 		if err != nil {
-			g.write(w, err)
+			g.write(w, r, err)
 		}
 	}
 }

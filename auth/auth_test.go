@@ -1,9 +1,12 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jingyun/jingyun/apierr"
 	"github.com/jingyun/jingyun/meta"
 )
 
@@ -243,5 +247,33 @@ func TestLoginThrottle(t *testing.T) {
 	e.advance(5 * time.Minute)
 	if tok, _, a := e.login("a@x.io", "password-a"); tok == "" {
 		t.Fatalf("sign-in after the window: %+v", a)
+	}
+}
+
+// TestAbandonedRequestIsNotAServerError: a handler failing because its client went away
+// (a driver's "interrupted" error, not wrapping the context's) is answered 499 and not
+// logged as an error.
+func TestAbandonedRequestIsNotAServerError(t *testing.T) {
+	s, err := meta.Open(filepath.Join(t.TempDir(), "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var logs bytes.Buffer
+	g := New(s, Config{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	h := g.Public(func(w http.ResponseWriter, r *http.Request) error {
+		return apierr.Internal(errors.New("INTERRUPT Error: Interrupted!"))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := httptest.NewRecorder()
+	h(w, httptest.NewRequest("GET", "/x", nil).WithContext(ctx))
+	if w.Code != apierr.StatusClientClosed || strings.Contains(logs.String(), "ERROR") {
+		t.Fatalf("abandoned: %d, log %q", w.Code, logs.String())
+	}
+	w = httptest.NewRecorder()
+	h(w, httptest.NewRequest("GET", "/x", nil))
+	if w.Code != 500 || !strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("failed with its client waiting: %d, log %q", w.Code, logs.String())
 	}
 }
