@@ -5,7 +5,7 @@
 // latest matching events it keeps. Pause keeps receiving but holds new rows back; clear
 // empties the table. The server drops events for a client too slow to read and says how
 // many: shown as "dropped". Routed at /live.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, Card, Input, Select, Space, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import type { Membership } from '../api';
@@ -42,8 +42,10 @@ const strings = {
     time: '时间',
     event: '事件',
     person: '用户编号',
+    personHelp: '内部用户编号（合并身份后的同一个人），点击查看用户详情',
     properties: '主要属性',
     waiting: '等待新事件……用 SDK 或 /v1/track 发送一个事件，它会立即出现在这里。',
+    waitingFiltered: '服务端只保留本项目最近到达的 {n} 个事件，其中没有符合筛选条件的；符合条件的新事件到达后会立即出现在这里。更早的历史事件请用事件分析或用户细查查看。',
     keep: '最多保留最近 {n} 行',
     backlog: '含最近 {n} 个事件',
   },
@@ -74,8 +76,10 @@ const strings = {
     time: 'Time',
     event: 'Event',
     person: 'Person',
+    personHelp: 'The internal person number (one person across merged ids); click to open the profile',
     properties: 'Key properties',
     waiting: 'Waiting for events… send one with an SDK or /v1/track and it shows here at once.',
+    waitingFiltered: 'The server keeps only the latest {n} events to arrive in this project, and none of them matches the filter; matching events show here as they arrive. For older events use the analyses or the Persons page.',
     keep: 'Keeps the latest {n} rows',
     backlog: 'including {n} recent events',
   },
@@ -225,6 +229,9 @@ function keyProps(p: Record<string, unknown> | undefined, n = 4): string {
 }
 
 const maxRows = 500;
+// serverKept is how many of a project's latest events the server keeps for the backlog
+// (docs/live.md).
+const serverKept = 200;
 const maxHeld = 5000;
 
 export function LivePage({ project }: { project: Membership }) {
@@ -280,17 +287,42 @@ export function LivePage({ project }: { project: Membership }) {
     setHeldCount(0);
   };
 
+  // Times are in the project's time zone; an event of another day than today (a backlog
+  // event, an import) shows its date too.
   const fmt = useMemo(() => {
-    const f = new Intl.DateTimeFormat(lang, { timeZone: project.timezone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+    const f = new Intl.DateTimeFormat(lang, { timeZone: project.timezone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
     const d = new Intl.DateTimeFormat(lang, { timeZone: project.timezone, dateStyle: 'medium', timeStyle: 'medium' });
-    return { time: (ms: number) => f.format(new Date(ms)) + '.' + String(ms % 1000).padStart(3, '0'), full: (ms: number) => d.format(new Date(ms)) };
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: project.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    return {
+      time: (ms: number) => {
+        const t = f.format(new Date(ms)) + '.' + String(ms % 1000).padStart(3, '0');
+        const date = day.format(new Date(ms));
+        return date === day.format(new Date()) ? t : `${date} ${t}`;
+      },
+      full: (ms: number) => d.format(new Date(ms)),
+    };
   }, [lang, project.timezone]);
+
+  // The table fills the window below its top edge (at least 320 px of rows).
+  const tableBox = useRef<HTMLDivElement>(null);
+  const [tableY, setTableY] = useState(560);
+  useLayoutEffect(() => {
+    const fit = () => {
+      const top = tableBox.current?.getBoundingClientRect().top ?? 0;
+      // header row, footer and the page's bottom padding
+      setTableY(Math.max(320, Math.floor(window.innerHeight - top - window.scrollY - 120)));
+    };
+    fit();
+    window.addEventListener('resize', fit);
+    return () => window.removeEventListener('resize', fit);
+  }, []);
+  const filtered = events.length > 0 || !!distinctId || !!type;
 
   const columns: ColumnsType<LiveEvent> = [
     {
       title: s.time,
       key: 'time',
-      width: 130,
+      width: 190,
       render: (_, e) => (
         <Tooltip title={fmt.full(e.timestamp)}>
           <span data-testid="live-time">{fmt.time(e.timestamp)}</span>
@@ -327,7 +359,25 @@ export function LivePage({ project }: { project: Membership }) {
         </a>
       ),
     },
-    { title: s.person, dataIndex: 'person_id', key: 'person', width: 100 },
+    {
+      title: <Tooltip title={s.personHelp}>{s.person}</Tooltip>,
+      key: 'person',
+      width: 100,
+      render: (_, e) => (
+        <Tooltip title={s.personHelp}>
+          <a
+            data-testid="live-person"
+            href={personPath(e.distinct_id)}
+            onClick={(ev) => {
+              ev.preventDefault();
+              navigate(personPath(e.distinct_id));
+            }}
+          >
+            #{e.person_id}
+          </a>
+        </Tooltip>
+      ),
+    },
     {
       title: s.properties,
       key: 'props',
@@ -436,6 +486,7 @@ export function LivePage({ project }: { project: Membership }) {
           </Space>
         </Space>
       </Card>
+      <div ref={tableBox}>
       <Table<LiveEvent>
         size="small"
         data-testid="live-table"
@@ -444,8 +495,14 @@ export function LivePage({ project }: { project: Membership }) {
         dataSource={rows}
         pagination={false}
         tableLayout="fixed"
-        scroll={{ y: 560 }}
-        locale={{ emptyText: <Typography.Text type="secondary">{s.waiting}</Typography.Text> }}
+        scroll={{ y: tableY }}
+        locale={{
+          emptyText: (
+            <Typography.Text type="secondary" data-testid="live-empty">
+              {filtered && received === 0 && state === 'open' ? s.waitingFiltered.replace('{n}', String(serverKept)) : s.waiting}
+            </Typography.Text>
+          ),
+        }}
         expandable={{
           expandedRowRender: (e) => (
             <pre data-testid="live-json" style={{ margin: 0, maxHeight: 360, overflow: 'auto', fontSize: 12, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
@@ -460,6 +517,7 @@ export function LivePage({ project }: { project: Membership }) {
           </Typography.Text>
         )}
       />
+      </div>
     </Space>
   );
 }

@@ -55,6 +55,11 @@ export default async function (h, lang) {
   const text = await row.innerText();
   if (!text.includes(user)) problems.push(`${where}: the row lacks the distinct id ${user}: ${text}`);
   if (!text.includes(`sku=SKU-${run}`)) problems.push(`${where}: the row lacks its key properties: ${text}`);
+  // The person number links to the person's profile; today's events show only the time.
+  const href = await row.locator('[data-testid=live-person]').getAttribute('href');
+  if (href !== `/persons/${encodeURIComponent(user)}`) problems.push(`${where}: the person link is ${href}`);
+  const when = await row.locator('[data-testid=live-time]').innerText();
+  if (!/^\d\d:\d\d:\d\d\.\d{3}$/.test(when.trim())) problems.push(`${where}: a new event's time reads ${when}`);
   await row.locator('.ant-table-row-expand-icon').click();
   const json = await page.locator('[data-testid=live-json]').first().innerText();
   if (!json.includes(`"user_id": "${user}"`) || !json.includes('"scene": 1007')) problems.push(`${where}: the expanded JSON lacks the event's fields`);
