@@ -1,10 +1,132 @@
 // Form pieces shared by the analysis pages: event picker, filters, range and the
 // "computed at" line.
-import { useState } from 'react';
-import { AutoComplete, Button, Input, Select, Space, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { AutoComplete, Button, Empty, Input, Select, Space, Typography } from 'antd';
 import { runQuery, type Filter, type Operator, type QueryAnswer, type Spec } from './api';
 import { matches, useEventDefinitions, usePropertyDefinitions } from './definitions';
-import { useI18n } from './i18n';
+import { useI18n, useStrings, type Lang } from './i18n';
+import { channelName, sceneName } from './scenes';
+
+const strings = {
+  'zh-CN': {
+    op_eq: '等于',
+    op_neq: '不等于',
+    op_in: '属于',
+    op_not_in: '不属于',
+    op_gt: '大于',
+    op_gte: '大于等于',
+    op_lt: '小于',
+    op_lte: '小于等于',
+    op_contains: '包含',
+    op_not_contains: '不包含',
+    op_is_set: '有值',
+    op_is_not_set: '没有值',
+    inHint: '多个值用逗号分隔',
+    cached: '缓存',
+    other: '其他',
+    notSet: '(未设置)',
+    noData: '没有符合条件的数据',
+    noDataHint: '所选时间范围内没有事件满足这些条件。请检查事件名、筛选条件和时间范围。',
+    noDataFilters: '当前有 {n} 个筛选条件，可以试着放宽或去掉它们。',
+  },
+  en: {
+    op_eq: 'equals',
+    op_neq: 'not equals',
+    op_in: 'is one of',
+    op_not_in: 'is not one of',
+    op_gt: 'greater than',
+    op_gte: 'at least',
+    op_lt: 'less than',
+    op_lte: 'at most',
+    op_contains: 'contains',
+    op_not_contains: 'does not contain',
+    op_is_set: 'is set',
+    op_is_not_set: 'is not set',
+    inHint: 'values separated by commas',
+    cached: 'cached',
+    other: 'Other',
+    notSet: '(not set)',
+    noData: 'No matching data',
+    noDataHint: 'No events in the chosen range meet these conditions. Check the event names, filters and range.',
+    noDataFilters: '{n} filter(s) apply: try loosening or removing them.',
+  },
+};
+
+// useWidgetStrings gives the shared analysis strings (operator labels, breakdown value names,
+// the empty state) in the current language.
+export const useWidgetStrings = () => useStrings(strings);
+
+// fmtTime formats an instant in the project's time zone (the zone every figure of the
+// console is counted in), not the browser's.
+export function fmtTime(v: string | number | Date, lang: string, timeZone?: string): string {
+  const d = new Date(v);
+  if (isNaN(d.getTime())) return String(v);
+  try {
+    return d.toLocaleString(lang, { timeZone, hour12: false });
+  } catch {
+    return d.toLocaleString(lang, { hour12: false }); // an unknown zone name
+  }
+}
+
+// useLabels names what analyses show: events by their tracking-plan display name (raw name
+// as secondary text), breakdown values with $other, unset values and scene / channel names.
+export function useLabels() {
+  const { lang } = useI18n();
+  const s = useStrings(strings);
+  const defs = useEventDefinitions();
+  return useMemo(() => {
+    const names = new Map<string, string>();
+    for (const d of defs) if (d.display_name) names.set(d.name, d.display_name);
+    const display = (ev: string) => names.get(ev);
+    return {
+      // eventText is "显示名" for an event with one, else the raw name.
+      eventText: (ev: string) => names.get(ev) ?? ev,
+      display,
+      // eventNode is the display name with the raw name after it in grey.
+      event: (ev: string) => {
+        const d = names.get(ev);
+        return d ? (
+          <span title={ev}>
+            {d} <Typography.Text type="secondary" style={{ fontSize: '0.9em' }}>{ev}</Typography.Text>
+          </span>
+        ) : (
+          <span>{ev}</span>
+        );
+      },
+      breakdown: (property: string | undefined, value: string | undefined) => breakdownLabel(property, value, lang, s),
+    };
+  }, [defs, lang, s]);
+}
+
+// breakdownLabel names a breakdown value: $other is 其他 / Other, an unset property (""),
+// "(未设置)", a scene code "1089 名称", a campaign source its channel name.
+export function breakdownLabel(property: string | undefined, value: string | undefined, lang: Lang, s = strings[lang]): string {
+  if (value === undefined || value === null) return '';
+  if (value === '$other') return s.other;
+  if (value === '') return s.notSet;
+  const p = (property ?? '').replace(/^properties\./, '');
+  if (p === 'context.scene' || p === 'scene') return sceneName(value, lang);
+  if (p === 'context.campaign.source') return channelName(value, lang);
+  return value;
+}
+
+// NoData explains an answer with nothing in it: what to check, and the filters in force.
+export function NoData({ filters = 0 }: { filters?: number }) {
+  const s = useStrings(strings);
+  return (
+    <Empty
+      data-testid="no-data"
+      style={{ padding: '32px 0' }}
+      description={
+        <Space direction="vertical" size={2}>
+          <Typography.Text strong>{s.noData}</Typography.Text>
+          <Typography.Text type="secondary">{s.noDataHint}</Typography.Text>
+          {filters > 0 && <Typography.Text type="secondary">{s.noDataFilters.replace('{n}', String(filters))}</Typography.Text>}
+        </Space>
+      }
+    />
+  );
+}
 
 // EventPicker offers the project's event names (from the definitions API, highest volume
 // first, with their display names and counts; typing finds either name); any other name
@@ -116,15 +238,16 @@ export function toFilters(rows: FilterRow[]): Filter[] | undefined {
 
 export function FiltersEditor({ rows, onChange, events = [] }: { rows: FilterRow[]; onChange: (r: FilterRow[]) => void; events?: string[] }) {
   const { t } = useI18n();
+  const s = useStrings(strings);
   const set = (i: number, p: Partial<FilterRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...p } : r)));
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       {rows.map((r, i) => (
         <Space key={i} wrap>
           <PropertyPicker events={events} placeholder={t('property')} value={r.property} onChange={(v) => set(i, { property: v })} width={180} />
-          <Select value={r.operator} onChange={(v) => set(i, { operator: v })} style={{ width: 130 }} options={operators.map((o) => ({ value: o, label: o }))} />
+          <Select value={r.operator} onChange={(v) => set(i, { operator: v })} style={{ width: 130 }} popupMatchSelectWidth={false} data-testid="filter-operator" options={operators.map((o) => ({ value: o, label: s[('op_' + o) as keyof typeof s] ?? o, title: o }))} />
           {r.operator !== 'is_set' && r.operator !== 'is_not_set' && (
-            <Input placeholder={t('value')} value={r.raw} onChange={(e) => set(i, { raw: e.target.value })} style={{ width: 160 }} />
+            <Input placeholder={r.operator === 'in' || r.operator === 'not_in' ? s.inHint : t('value')} value={r.raw} onChange={(e) => set(i, { raw: e.target.value })} style={{ width: 160 }} />
           )}
           <Button onClick={() => onChange(rows.filter((_, j) => j !== i))}>{t('remove')}</Button>
         </Space>
@@ -142,15 +265,20 @@ export function RangeSelect({ value, onChange, choices = [7, 14, 30, 90] }: { va
   return <Select value={value} onChange={onChange} style={{ width: 140 }} data-testid="range" options={choices.map((d) => ({ value: d, label: label(d) }))} />;
 }
 
-export function ComputedAt({ answers }: { answers: (QueryAnswer | undefined)[] }) {
+// ComputedAt says when the answers were computed, in the project's time zone, and how long
+// the query took, or "cached" when every answer came from the result cache (its took_ms
+// is the lookup, not the computation).
+export function ComputedAt({ answers, timeZone }: { answers: (QueryAnswer | undefined)[]; timeZone?: string }) {
   const { t, lang } = useI18n();
-  const got = answers.filter((a): a is QueryAnswer => !!a);
+  const s = useStrings(strings);
+  const got = answers.filter((a): a is QueryAnswer & { cached?: boolean } => !!a);
   if (!got.length) return null;
   const latest = got.map((a) => a.computed_at).sort().pop()!;
   const took = Math.max(...got.map((a) => a.took_ms));
+  const cached = got.every((a) => (a as { cached?: boolean }).cached);
   return (
-    <Typography.Text type="secondary" data-testid="computed-at">
-      {t('computedAt')} {new Date(latest).toLocaleString(lang)} · {t('took')} {took} ms
+    <Typography.Text type="secondary" data-testid="computed-at" style={{ whiteSpace: 'nowrap' }}>
+      {t('computedAt')} {fmtTime(latest, lang, timeZone)} · {cached ? <span data-testid="cached">{s.cached}</span> : `${t('took')} ${took.toLocaleString(lang)} ms`}
     </Typography.Text>
   );
 }
@@ -159,7 +287,10 @@ export function fmtNumber(v: number, lang: string, digits = 0): string {
   return v.toLocaleString(lang, { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+// fmtPct shows a rate (0.123) as a percentage with one decimal (12.3%); both languages
+// write the decimal point alike, so it takes no language.
 export function fmtPct(v: number): string {
+  if (v === null || v === undefined || isNaN(v)) return '–';
   return (v * 100).toFixed(1) + '%';
 }
 
@@ -174,18 +305,20 @@ export function fmtSeconds(s: number | null): string {
 // busy while it runs and the error message of a failed run (cleared by the next run).
 export function useRunQuery(project: number) {
   const [answer, setAnswer] = useState<QueryAnswer>();
+  const [spec, setSpec] = useState<Spec>(); // the spec of the answer shown
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
-  const exec = async (spec: Spec) => {
+  const exec = async (sp: Spec) => {
     setBusy(true);
     setErr('');
     try {
-      setAnswer(await runQuery(project, spec));
+      setAnswer(await runQuery(project, sp));
+      setSpec(sp);
     } catch (e) {
       setErr((e as Error).message);
     } finally {
       setBusy(false);
     }
   };
-  return { answer, err, setErr, busy, exec };
+  return { answer, spec, err, setErr, busy, exec };
 }

@@ -6,11 +6,12 @@
 // open it). Write actions show for analysts and up; the server checks again.
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Col, Empty, Input, Modal, Popconfirm, Row, Space, Table, Tabs, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
-import type { Me, Membership } from '../api';
+import { ApiError, type Me, type Membership } from '../api';
 import { useI18n, useStrings } from '../i18n';
 import { InsightView } from '../InsightView';
 import { canWrite, dashboardsApi, insightsApi, pageOfKind, type CachedAnswer, type Dashboard, type Insight } from '../insights';
 import { navigate, pathRest, usePath } from '../router';
+import { fmtTime as fmtZoned } from '../widgets';
 
 const strings = {
   'zh-CN': {
@@ -53,6 +54,9 @@ const strings = {
     funnel: '漏斗分析',
     retention: '留存分析',
     products: '商品排行',
+    notFound: '找不到这个看板',
+    notFoundHint: '看板 #{id} 不存在，可能已被删除，或不属于当前项目。',
+    toList: '返回看板列表',
   },
   en: {
     dashboardsTab: 'Dashboards',
@@ -94,6 +98,9 @@ const strings = {
     funnel: 'Funnel',
     retention: 'Retention',
     products: 'Products',
+    notFound: 'Dashboard not found',
+    notFoundHint: 'Dashboard #{id} does not exist: it may have been deleted, or belong to another project.',
+    toList: 'Back to the dashboards',
   },
 };
 
@@ -163,8 +170,9 @@ function NameDialog({ open, title, initial, onOk, onClose, s }: { open: boolean;
   );
 }
 
-function fmtTime(v: string, lang: string) {
-  return new Date(v).toLocaleString(lang);
+// fmtTime shows an instant in the project's time zone, as the rest of the console does.
+function fmtTime(v: string, lang: string, timeZone?: string) {
+  return fmtZoned(v, lang, timeZone);
 }
 
 // useRemovableList loads a project's dashboards or insights and deletes one (then reloads);
@@ -232,7 +240,7 @@ function DashboardList({ project, s }: { project: Membership; s: S }) {
             ),
           },
           { title: s.items, dataIndex: 'item_count', align: 'right' as const, width: 100 },
-          { title: s.updated, dataIndex: 'updated_at', width: 200, render: (v: string) => fmtTime(v, lang) },
+          { title: s.updated, dataIndex: 'updated_at', width: 200, render: (v: string) => fmtTime(v, lang, project.timezone) },
           ...(write
             ? [
                 {
@@ -307,7 +315,7 @@ function InsightList({ project, s }: { project: Membership; s: S }) {
           },
           { title: s.kind, key: 'kind', width: 120, render: (_: unknown, i: Insight) => kindLabel(s, i.spec.kind) },
           { title: s.onDashboards, key: 'dashboards', width: 110, align: 'right' as const, render: (_: unknown, i: Insight) => i.dashboards.length },
-          { title: s.updated, dataIndex: 'updated_at', width: 200, render: (v: string) => fmtTime(v, lang) },
+          { title: s.updated, dataIndex: 'updated_at', width: 200, render: (v: string) => fmtTime(v, lang, project.timezone) },
           ...(write
             ? [
                 {
@@ -336,6 +344,7 @@ function DashboardView({ project, id, s }: { project: Membership; id: number; s:
   const [tick, setTick] = useState(0); // bumped by "refresh all": every card recomputes
   const [renaming, setRenaming] = useState(false);
   const [sharing, setSharing] = useState(false);
+  const [missing, setMissing] = useState(false); // the dashboard does not exist (404)
   const write = canWrite(project);
   const link = `${location.origin}/dashboards/${id}`;
 
@@ -345,7 +354,8 @@ function DashboardView({ project, id, s }: { project: Membership; id: number; s:
       setDash(d);
       setItems(d.items ?? []);
     } catch (e) {
-      setErr((e as Error).message);
+      if (e instanceof ApiError && e.status === 404) setMissing(true);
+      else setErr((e as Error).message);
     }
   }, [project.id, id]);
   useEffect(() => {
@@ -391,6 +401,28 @@ function DashboardView({ project, id, s }: { project: Membership; id: number; s:
     }
   };
 
+  if (missing)
+    return (
+      <>
+        <a onClick={() => navigate('/dashboards')} data-testid="back-to-dashboards">
+          {s.back}
+        </a>
+        <Empty
+          data-testid="dashboard-not-found"
+          description={
+            <Space direction="vertical" size={2}>
+              <Typography.Text strong>{s.notFound}</Typography.Text>
+              <Typography.Text type="secondary">{s.notFoundHint.replace('{id}', String(id))}</Typography.Text>
+            </Space>
+          }
+        >
+          <Button type="primary" onClick={() => navigate('/dashboards')} data-testid="to-dashboards">
+            {s.toList}
+          </Button>
+        </Empty>
+      </>
+    );
+
   return (
     <>
       <Space wrap style={{ width: '100%', justifyContent: 'space-between' }}>
@@ -404,10 +436,10 @@ function DashboardView({ project, id, s }: { project: Membership; id: number; s:
           {dash?.description && <Typography.Text type="secondary">{dash.description}</Typography.Text>}
         </Space>
         <Space wrap>
-          <Button onClick={() => setTick((n) => n + 1)} disabled={!items.length} data-testid="refresh-dashboard">
+          <Button onClick={() => setTick((n) => n + 1)} disabled={!dash || !items.length} data-testid="refresh-dashboard">
             {s.refreshAll}
           </Button>
-          <Button onClick={share} data-testid="share-dashboard">
+          <Button onClick={share} disabled={!dash} data-testid="share-dashboard">
             {s.share}
           </Button>
           {write && dash && (
@@ -547,7 +579,7 @@ function InsightCard({
             <Tag>{kindLabel(s, insight.spec.kind)}</Tag>
             {answer && (
               <Typography.Text type="secondary" data-testid="computed-at">
-                {t('computedAt')} {fmtTime(answer.computed_at, lang)}
+                {t('computedAt')} {fmtTime(answer.computed_at, lang, project.timezone)}
               </Typography.Text>
             )}
             {answer && (
@@ -556,7 +588,7 @@ function InsightCard({
               </Tag>
             )}
           </Space>
-          <InsightView answer={answer} compact currency={project.currency} />
+          <InsightView answer={answer} compact currency={project.currency} spec={insight.spec} />
         </>
       )}
     </Card>

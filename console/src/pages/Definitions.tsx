@@ -18,6 +18,7 @@ import {
   type PropertyDefinition,
 } from '../definitions';
 import { useI18n, useStrings } from '../i18n';
+import { fmtTime } from '../widgets';
 
 const strings = {
   'zh-CN': {
@@ -191,7 +192,7 @@ export function DefinitionsPage({ project }: { project: Membership; me: Me }) {
       dataIndex: 'last_seen',
       width: 180,
       sorter: (a, b) => a.last_seen - b.last_seen,
-      render: (t: number) => (t > 0 ? new Date(t).toLocaleString(lang) : <Typography.Text type="secondary">{s.never}</Typography.Text>),
+      render: (t: number) => (t > 0 ? fmtTime(t, lang, project.timezone) : <Typography.Text type="secondary">{s.never}</Typography.Text>),
     },
     { title: '', key: 'edit', width: 70, render: (_, e) => editButton('event', e) },
   ];

@@ -19,7 +19,7 @@ export function FunnelPage({ project }: { project: Membership }) {
   const [breakdown, setBreakdown] = useState(init?.spec.breakdown?.property ?? '');
   const [limit, setLimit] = useState(init?.spec.breakdown?.limit ?? 5);
   const [filters, setFilters] = useState<FilterRow[]>([]);
-  const { answer, err, setErr, busy, exec } = useRunQuery(project.id);
+  const { answer, spec: shown, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = { kind: 'funnel', window, date_range: rangeFor(days).current, steps: steps.map((event) => ({ event })) };
@@ -103,8 +103,8 @@ export function FunnelPage({ project }: { project: Membership }) {
         </Form>
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
-      <Card size="small" extra={<ComputedAt answers={[answer]} />}>
-        <InsightView answer={answer} />
+      <Card size="small" extra={<ComputedAt answers={[answer]} timeZone={project.timezone} />}>
+        <InsightView answer={answer} spec={shown} currency={project.currency} />
       </Card>
     </Space>
   );

@@ -2,12 +2,12 @@
 // product: orders, units, revenue (price × quantity) and buyers, the top N by a chosen
 // figure, as a bar chart and a table. The overview's top products open it prefilled.
 import { useState } from 'react';
-import { Alert, Button, Card, Form, InputNumber, Select, Space, Table, Typography } from 'antd';
+import { Alert, Button, Card, Form, InputNumber, Select, Space, Table, Tooltip, Typography } from 'antd';
 import { rangeFor, type Membership, type ProductRow, type ProductsResult, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n, useStrings } from '../i18n';
 import { prefill } from '../router';
-import { ComputedAt, EventPicker, FiltersEditor, fmtNumber, RangeSelect, toFilters, type FilterRow , useRunQuery } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, fmtNumber, NoData, RangeSelect, toFilters, type FilterRow, useLabels, useRunQuery } from '../widgets';
 import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { SaveInsight } from '../SaveInsight';
 import type { ProductSort } from '../spec.gen';
@@ -26,6 +26,7 @@ const strings = {
     product: '商品',
     category: '类目',
     totals: '合计',
+    eventLine: '订单事件：',
     totalsLine: '{orders} 笔订单 ({withItems} 笔有商品明细)，{products} 个商品，{units} 件，销售额 {revenue}，{buyers} 位购买者',
     skipped: '{n} 条商品明细缺少商品 ID 或单价/数量不是数字，未计入。',
   },
@@ -42,6 +43,7 @@ const strings = {
     product: 'Product',
     category: 'Category',
     totals: 'Totals',
+    eventLine: 'Order event: ',
     totalsLine: '{orders} orders ({withItems} with line items), {products} products, {units} units, revenue {revenue}, {buyers} buyers',
     skipped: '{n} line items lack a product id or have a price or quantity that is not a number; they are left out.',
   },
@@ -58,7 +60,7 @@ export function ProductsPage({ project }: { project: Membership }) {
   const [limit, setLimit] = useState(init?.spec.limit ?? 20);
   const [days, setDays] = useState(init?.days ?? 30);
   const [filters, setFilters] = useState<FilterRow[]>([]);
-  const { answer, err, setErr, busy, exec } = useRunQuery(project.id);
+  const { answer, spec: shown, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = { kind: 'products', date_range: rangeFor(days).current, event, sort, limit };
@@ -99,7 +101,7 @@ export function ProductsPage({ project }: { project: Membership }) {
             </Typography.Text>
           )}
         </Typography.Title>
-        <ComputedAt answers={[answer]} />
+        <ComputedAt answers={[answer]} timeZone={project.timezone} />
       </Space>
       <Typography.Text type="secondary">{s.hint}</Typography.Text>
       <Card size="small">
@@ -131,7 +133,7 @@ export function ProductsPage({ project }: { project: Membership }) {
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
       <Card size="small" loading={busy && !answer}>
-        <ProductsView res={answer?.result.products} currency={project.currency} />
+        <ProductsView res={answer?.result.products} currency={project.currency} filters={shown?.filters?.length ?? 0} />
       </Card>
     </Space>
   );
@@ -139,9 +141,10 @@ export function ProductsPage({ project }: { project: Membership }) {
 
 // ProductsView draws a products answer: totals, a bar chart of the top 20 by the sort figure
 // and the table (compact, on a dashboard card: the chart and the top 10 rows).
-export function ProductsView({ res, currency, compact = false }: { res?: ProductsResult; currency?: string; compact?: boolean }) {
+export function ProductsView({ res, currency, compact = false, filters = 0 }: { res?: ProductsResult; currency?: string; compact?: boolean; filters?: number }) {
   const { lang } = useI18n();
   const s = useStrings(strings);
+  const L = useLabels();
   const money = (v: number) => (currency === 'CNY' ? '¥' : currency ? currency + ' ' : '') + fmtNumber(v, lang, 2);
   const count = (v: number) => fmtNumber(v, lang);
   const sort = res?.sort ?? 'revenue';
@@ -149,10 +152,16 @@ export function ProductsView({ res, currency, compact = false }: { res?: Product
   const label = (r: ProductRow) => (r.name ? `${r.name} (${r.id})` : r.id);
   const metric = (r: ProductRow) => (sort === 'orders' ? r.orders : sort === 'units' ? r.units : sort === 'buyers' ? r.buyers : r.revenue);
   const sortLabel = s[sort as ProductSort] ?? sort;
+  const fmtMetric = (v: number) => (sort === 'revenue' ? money(v) : count(v));
+  if (res && !res.products?.length) return <NoData filters={filters} />;
   return (
     <>
       {res && !compact && (
         <div style={{ marginBottom: 12 }}>
+          <div style={{ marginBottom: 4 }}>
+            <Typography.Text type="secondary">{s.eventLine}</Typography.Text>
+            <span data-testid="products-event">{L.event(res.event)}</span>
+          </div>
           <Typography.Text strong>{s.totals}: </Typography.Text>
           <Typography.Text data-testid="products-totals">
             {fill(s.totalsLine, {
@@ -170,11 +179,19 @@ export function ProductsView({ res, currency, compact = false }: { res?: Product
         <Chart
           height={compact ? 220 : Math.max(200, Math.min(rows.length, 20) * 26 + 40)}
           option={{
-            tooltip: { trigger: 'axis' },
-            grid: { left: 200, right: 60, top: 10, bottom: 20 },
-            xAxis: { type: 'value' },
-            yAxis: { type: 'category', inverse: true, data: rows.slice(0, 20).map(label), axisLabel: { width: 180, overflow: 'truncate' } },
-            series: [{ type: 'bar', name: sortLabel, data: rows.slice(0, 20).map(metric), color: palette[0], label: { show: true, position: 'right' } }],
+            tooltip: { trigger: 'axis', confine: true, valueFormatter: fmtMetric },
+            grid: { left: 8, right: 90, top: 10, bottom: 8, containLabel: true },
+            xAxis: { type: 'value', axisLabel: { formatter: (v: number) => v.toLocaleString(lang, { notation: 'compact' } as Intl.NumberFormatOptions) } },
+            yAxis: { type: 'category', inverse: true, data: rows.slice(0, 20).map(label), axisLabel: { width: compact ? 160 : 260, overflow: 'truncate' } },
+            series: [
+              {
+                type: 'bar',
+                name: sortLabel,
+                data: rows.slice(0, 20).map(metric),
+                color: palette[0],
+                label: { show: true, position: 'right', formatter: (p: { value: number }) => fmtMetric(p.value) },
+              },
+            ],
           }}
         />
         <Table
@@ -183,14 +200,34 @@ export function ProductsView({ res, currency, compact = false }: { res?: Product
           data-testid="products-table"
           dataSource={rows}
           pagination={compact ? false : { pageSize: 20, hideOnSinglePage: true }}
-          scroll={{ x: true }}
+          scroll={{ x: 'max-content' }}
           columns={[
             { title: '#', key: 'rank', width: 50, render: (_: unknown, __: ProductRow, i: number) => i + 1 },
-            { title: s.product, key: 'product', ellipsis: true, render: (_: unknown, r: ProductRow) => label(r) },
-            { title: s.category, dataIndex: 'category', ellipsis: true },
+            {
+              title: s.product,
+              key: 'product',
+              width: compact ? 220 : 340,
+              ellipsis: { showTitle: false },
+              render: (_: unknown, r: ProductRow) => (
+                <Tooltip title={label(r)} placement="topLeft">
+                  <span>{label(r)}</span>
+                </Tooltip>
+              ),
+            },
+            {
+              title: s.category,
+              dataIndex: 'category',
+              width: 120,
+              ellipsis: { showTitle: false },
+              render: (v: string) => (
+                <Tooltip title={v}>
+                  <span>{v}</span>
+                </Tooltip>
+              ),
+            },
             { title: s.orders, dataIndex: 'orders', align: 'right', render: count },
             { title: s.units, dataIndex: 'units', align: 'right', render: count },
-            { title: s.revenue, dataIndex: 'revenue', align: 'right', render: money },
+            { title: s.revenue, dataIndex: 'revenue', align: 'right', render: (v: number) => <span style={{ whiteSpace: 'nowrap' }}>{money(v)}</span> },
             { title: s.buyers, dataIndex: 'buyers', align: 'right', render: count },
           ]}
         />

@@ -20,7 +20,7 @@ export function RetentionPage({ project }: { project: Membership }) {
   const [firstTime, setFirstTime] = useState(init?.spec.first_time ?? true);
   const [days, setDays] = useState(init?.days ?? 14);
   const [filters, setFilters] = useState<FilterRow[]>([]);
-  const { answer, err, setErr, busy, exec } = useRunQuery(project.id);
+  const { answer, spec: shown, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = {
@@ -104,8 +104,8 @@ export function RetentionPage({ project }: { project: Membership }) {
         </Form>
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
-      <Card size="small" extra={<ComputedAt answers={[answer]} />}>
-        <InsightView answer={answer} />
+      <Card size="small" extra={<ComputedAt answers={[answer]} timeZone={project.timezone} />}>
+        <InsightView answer={answer} spec={shown} currency={project.currency} />
       </Card>
     </Space>
   );

@@ -25,7 +25,7 @@ export function TrendsPage({ project }: { project: Membership }) {
   const [breakdown, setBreakdown] = useState('');
   const [limit, setLimit] = useState(5);
   const [filters, setFilters] = useState<FilterRow[]>([]);
-  const { answer, err, setErr, busy, exec } = useRunQuery(project.id);
+  const { answer, spec: shown, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = {
@@ -133,8 +133,8 @@ export function TrendsPage({ project }: { project: Membership }) {
         </Form>
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
-      <Card size="small" extra={<ComputedAt answers={[answer]} />}>
-        <InsightView answer={answer} />
+      <Card size="small" extra={<ComputedAt answers={[answer]} timeZone={project.timezone} />}>
+        <InsightView answer={answer} spec={shown} currency={project.currency} />
       </Card>
     </Space>
   );
