@@ -4,9 +4,9 @@
 // /persons/{distinct_id}; other pages link a person with personPath(). The server merges
 // identities: a person's profile and timeline include the persons merged into them.
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Card, Col, Descriptions, Empty, Input, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Descriptions, Empty, Input, Row, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { api, type Me, type Membership } from '../api';
+import { api, useErrorText, type Me, type Membership } from '../api';
 import { useI18n, useStrings } from '../i18n';
 import { navigate, pathRest, usePath } from '../router';
 
@@ -21,7 +21,6 @@ const strings = {
     traits: '用户属性',
     firstSeen: '首次访问',
     lastSeen: '最近访问',
-    createdAt: '创建时间',
     events: '事件数',
     next: '下一页',
     prev: '上一页',
@@ -53,7 +52,12 @@ const strings = {
     end: '已到最早的事件',
     merged: '含合并的 {n} 个用户',
     personId: '用户编号',
-    details: '事件详情',
+    details: '主要属性',
+    completed: '已完成',
+    refunded: '退款',
+    countNote: '订单数和订单金额只计已完成的订单（Order Completed）；已取消 {c} 笔，不计入。最近订单列出已完成、已取消和退款三类。',
+    filterEvents: '按事件筛选已加载的事件',
+    filtered: '已加载 {n} 个事件中有 {m} 个符合',
   },
   en: {
     title: 'Persons',
@@ -65,7 +69,6 @@ const strings = {
     traits: 'Traits',
     firstSeen: 'First seen',
     lastSeen: 'Last seen',
-    createdAt: 'Created',
     events: 'Events',
     next: 'Next page',
     prev: 'Previous page',
@@ -97,7 +100,12 @@ const strings = {
     end: 'No earlier events',
     merged: 'includes {n} merged person(s)',
     personId: 'Person id',
-    details: 'Event details',
+    details: 'Key properties',
+    completed: 'Completed',
+    refunded: 'Refund',
+    countNote: 'Orders and order value count completed orders (Order Completed) only; {c} cancelled, not counted. Recent orders list completed, cancelled and refunded ones.',
+    filterEvents: 'Filter the loaded events by name',
+    filtered: '{m} of the {n} loaded events match',
   },
 };
 
@@ -225,6 +233,15 @@ function traitText(v: Json): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+// keyProps shows an event's first few properties as key=value, the rest in the JSON.
+function keyProps(p: Record<string, Json> | undefined, n = 5): string {
+  if (!p) return '';
+  return Object.entries(p)
+    .slice(0, n)
+    .map(([k, v]) => `${k}=${traitText(v)}`)
+    .join('  ');
+}
+
 export function PersonsPage({ project }: { project: Membership; me: Me }) {
   const path = usePath();
   const id = pathRest(path);
@@ -238,6 +255,7 @@ export function PersonsPage({ project }: { project: Membership; me: Me }) {
 function PersonSearch({ project }: { project: Membership }) {
   const s = useStrings(strings);
   const f = useFormat(project);
+  const errorText = useErrorText();
   const [q, setQ] = useState(lastSearch.q);
   const [cursors, setCursors] = useState<string[]>(lastSearch.cursors);
   const [res, setRes] = useState<SearchResult>();
@@ -254,7 +272,7 @@ function PersonSearch({ project }: { project: Membership }) {
     if (cursor) params.set('cursor', cursor);
     api<SearchResult>('GET', `${base(project)}?${params}`)
       .then((r) => live && setRes(r))
-      .catch((e) => live && setErr(e.message))
+      .catch((e) => live && setErr(errorText(e)))
       .finally(() => live && setLoading(false));
     lastSearch = { q: applied, cursors };
     return () => {
@@ -266,8 +284,9 @@ function PersonSearch({ project }: { project: Membership }) {
     {
       title: s.person,
       key: 'person',
+      width: 220,
       render: (_, p) => (
-        <Space direction="vertical" size={0}>
+        <Space direction="vertical" size={0} style={{ maxWidth: '100%', wordBreak: 'break-all' }}>
           <Typography.Link data-testid="person-link" onClick={() => navigate(personPath(p.distinct_id))}>
             {p.distinct_id}
           </Typography.Link>
@@ -280,10 +299,16 @@ function PersonSearch({ project }: { project: Membership }) {
     {
       title: s.identifiers,
       key: 'ids',
+      width: 260,
       render: (_, p) => (
-        <Space size={[4, 4]} wrap style={{ maxWidth: 320 }}>
+        <Space size={[4, 4]} wrap style={{ maxWidth: '100%' }}>
           {p.identifiers.map((i) => (
-            <Tag key={i.distinct_id} color={i.is_user ? 'blue' : undefined} style={{ marginInlineEnd: 0 }}>
+            <Tag
+              key={i.distinct_id}
+              color={i.is_user ? 'blue' : undefined}
+              title={i.distinct_id}
+              style={{ marginInlineEnd: 0, maxWidth: 236, overflow: 'hidden', textOverflow: 'ellipsis', verticalAlign: 'top' }}
+            >
               {i.distinct_id}
             </Tag>
           ))}
@@ -301,7 +326,6 @@ function PersonSearch({ project }: { project: Membership }) {
             .join(' · ')}
         </Typography.Text>
       ),
-      width: 360,
     },
     { title: s.firstSeen, dataIndex: 'first_seen', key: 'first', render: (v: number) => f.time(v), width: 170 },
     { title: s.lastSeen, dataIndex: 'last_seen', key: 'last', render: (v: number) => f.time(v), width: 170 },
@@ -340,6 +364,8 @@ function PersonSearch({ project }: { project: Membership }) {
         dataSource={res?.persons ?? []}
         pagination={false}
         locale={{ emptyText: <Empty description={s.noPersons} /> }}
+        tableLayout="fixed"
+        scroll={{ x: 1080 }}
         onRow={(p) => ({ 'data-testid': 'person-row', 'data-distinct-id': p.distinct_id }) as React.HTMLAttributes<HTMLElement>}
       />
       <Space>
@@ -357,6 +383,8 @@ function PersonSearch({ project }: { project: Membership }) {
 function PersonProfile({ project, id }: { project: Membership; id: string }) {
   const s = useStrings(strings);
   const f = useFormat(project);
+  const errorText = useErrorText();
+  const [only, setOnly] = useState<string[]>([]);
   const [prof, setProf] = useState<Profile>();
   const [events, setEvents] = useState<TimelineEvent[]>([]);
   const [next, setNext] = useState('');
@@ -373,7 +401,7 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
         setEvents(t.events);
         setNext(t.next_cursor);
       })
-      .catch((e) => live && setErr(e.message));
+      .catch((e) => live && setErr(errorText(e)));
     return () => {
       live = false;
     };
@@ -386,7 +414,7 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
         setEvents((old) => [...old, ...t.events]);
         setNext(t.next_cursor);
       })
-      .catch((e) => setErr(e.message))
+      .catch((e) => setErr(errorText(e)))
       .finally(() => setLoadingMore(false));
   };
 
@@ -412,11 +440,36 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
     { title: s.lastSeen, dataIndex: 'last_seen', key: 'last', render: (v?: number) => f.time(v ?? 0), width: 170 },
   ];
   const orderColumns: ColumnsType<Order> = [
-    { title: s.time, dataIndex: 'ts', key: 'ts', render: (v: number) => f.time(v), width: 170 },
-    { title: s.event, dataIndex: 'event', key: 'event' },
-    { title: s.orderId, dataIndex: 'order_id', key: 'order' },
+    { title: s.time, dataIndex: 'ts', key: 'ts', render: (v: number) => f.time(v), width: 160 },
+    {
+      title: s.event,
+      dataIndex: 'event',
+      key: 'event',
+      width: 90,
+      render: (v: string) =>
+        v === 'Order Cancelled' ? (
+          <Tag data-testid="order-kind" data-kind="cancelled">{s.cancelled}</Tag>
+        ) : v === 'Order Refunded' ? (
+          <Tag color="orange" data-testid="order-kind" data-kind="refunded">{s.refunded}</Tag>
+        ) : v === 'Order Completed' ? (
+          <Tag color="green" data-testid="order-kind" data-kind="completed">{s.completed}</Tag>
+        ) : (
+          v
+        ),
+    },
+    { title: s.orderId, dataIndex: 'order_id', key: 'order', ellipsis: true },
     { title: s.products, dataIndex: 'products', key: 'products', align: 'right', width: 70 },
-    { title: s.amount, key: 'amount', align: 'right', render: (_, r) => (r.has_total ? f.money(r.total, r.currency) : '—') },
+    {
+      title: s.amount,
+      key: 'amount',
+      align: 'right',
+      width: 110,
+      render: (_, r) => {
+        const v = r.has_total ? f.money(r.total, r.currency) : '—';
+        // A cancelled order's amount was never taken: struck through, as it is not counted.
+        return r.event === 'Order Cancelled' ? <Typography.Text delete type="secondary">{v}</Typography.Text> : v;
+      },
+    },
   ];
   const eventColumns: ColumnsType<TimelineEvent> = [
     { title: s.time, dataIndex: 'ts', key: 'ts', render: (v: number) => f.time(v), width: 180 },
@@ -438,12 +491,14 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
       key: 'props',
       ellipsis: true,
       render: (_, e) => (
-        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-          {JSON.stringify(e.properties)}
+        <Typography.Text type="secondary" style={{ fontSize: 12, fontFamily: 'monospace' }}>
+          {keyProps(e.properties)}
         </Typography.Text>
       ),
     },
   ];
+  const names = Array.from(new Set(events.map((e) => e.event))).sort();
+  const shown = only.length ? events.filter((e) => only.includes(e.event)) : events;
 
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="middle">
@@ -458,8 +513,7 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
         </Typography.Text>
       </Space>
       {err && <Alert type="error" message={err} data-testid="error" />}
-      <Descriptions size="small" column={4} bordered data-testid="person-facts">
-        <Descriptions.Item label={s.createdAt}>{f.time(prof.created_at)}</Descriptions.Item>
+      <Descriptions size="small" column={3} bordered data-testid="person-facts">
         <Descriptions.Item label={s.firstSeen}>{f.time(prof.first_seen)}</Descriptions.Item>
         <Descriptions.Item label={s.lastSeen}>{f.time(prof.last_seen)}</Descriptions.Item>
         <Descriptions.Item label={s.events}>
@@ -467,7 +521,7 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
         </Descriptions.Item>
       </Descriptions>
       <Row gutter={16}>
-        <Col span={12}>
+        <Col xs={24} xl={12}>
           <Card size="small" title={s.identifiers} style={{ marginBottom: 16 }}>
             <Table<Identifier> data-testid="identifiers" rowKey="distinct_id" size="small" pagination={false} columns={idColumns} dataSource={prof.identifiers} />
           </Card>
@@ -487,7 +541,7 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
             )}
           </Card>
         </Col>
-        <Col span={12}>
+        <Col xs={24} xl={12}>
           <Card size="small" title={s.orders} data-testid="orders">
             <Row gutter={8} style={{ marginBottom: 12 }}>
               <Col span={6}>
@@ -511,19 +565,46 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
               pagination={false}
               columns={orderColumns}
               dataSource={o.recent}
+              tableLayout="fixed"
               locale={{ emptyText: <Empty description={s.noOrders} image={Empty.PRESENTED_IMAGE_SIMPLE} /> }}
             />
+            <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block', marginTop: 8 }} data-testid="orders-note">
+              {s.countNote.replace('{c}', String(o.cancelled))}
+            </Typography.Text>
           </Card>
         </Col>
       </Row>
-      <Card size="small" title={s.timeline}>
+      <Card
+        size="small"
+        title={s.timeline}
+        extra={
+          <Space>
+            {only.length > 0 && (
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {s.filtered.replace('{n}', String(events.length)).replace('{m}', String(shown.length))}
+              </Typography.Text>
+            )}
+            <Select
+              mode="multiple"
+              allowClear
+              value={only}
+              onChange={setOnly}
+              options={names.map((n) => ({ value: n, label: n }))}
+              placeholder={s.filterEvents}
+              maxTagCount="responsive"
+              style={{ width: 300 }}
+              data-testid="timeline-filter"
+            />
+          </Space>
+        }
+      >
         <Table<TimelineEvent>
           data-testid="timeline"
           rowKey="event_id"
           size="small"
           pagination={false}
           columns={eventColumns}
-          dataSource={events}
+          dataSource={shown}
           tableLayout="fixed"
           onRow={() => ({ 'data-testid': 'timeline-row' }) as React.HTMLAttributes<HTMLElement>}
           expandable={{
