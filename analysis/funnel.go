@@ -44,11 +44,33 @@ type FunnelBreakdown struct {
 }
 
 func runFunnel(ctx context.Context, st store.EventStore, p *query.Plan) (*FunnelResult, error) {
+	e, values, err := scanFunnel(ctx, st, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	res := &FunnelResult{Window: p.Spec.Window, Steps: e.steps(0, p.Spec.Steps)}
+	for g := 1; g < e.groups; g++ {
+		steps := e.steps(g, p.Spec.Steps)
+		value := query.Other
+		if g <= len(values) {
+			value = values[g-1]
+		} else if steps[0].Persons == 0 {
+			continue
+		}
+		res.Breakdown = append(res.Breakdown, FunnelBreakdown{Value: value, Steps: steps})
+	}
+	return res, nil
+}
+
+// scanFunnel runs the funnel's scan through the engine and returns it finished, with the
+// breakdown values of groups 1… (group len(values)+1 is query.Other). onLevel, when set,
+// sees each person's deepest level (1…steps) per group they entered.
+func scanFunnel(ctx context.Context, st store.EventStore, p *query.Plan, onLevel func(person int64, g, level int)) (*funnelEngine, []string, error) {
 	var values []string
 	if p.BreakdownLimit() > 0 {
 		var err error
 		if values, err = topValues(ctx, st, p.FunnelBreakdownSQL()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	groups := 1
@@ -56,6 +78,7 @@ func runFunnel(ctx context.Context, st store.EventStore, p *query.Plan) (*Funnel
 		groups = len(values) + 2 // total, each value, other
 	}
 	e := newFunnelEngine(len(p.Spec.Steps), p.WindowMs, p.Range.From, p.Range.To, groups)
+	e.onLevel = onLevel
 	c := p.FunnelSQL(values)
 	wantCols := 3
 	if groups > 1 {
@@ -77,21 +100,10 @@ func runFunnel(ctx context.Context, st store.EventStore, p *query.Plan) (*Funnel
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cannot run funnel: %w", err)
+		return nil, nil, fmt.Errorf("cannot run funnel: %w", err)
 	}
 	e.finish()
-	res := &FunnelResult{Window: p.Spec.Window, Steps: e.steps(0, p.Spec.Steps)}
-	for g := 1; g < groups; g++ {
-		steps := e.steps(g, p.Spec.Steps)
-		value := query.Other
-		if g <= len(values) {
-			value = values[g-1]
-		} else if steps[0].Persons == 0 {
-			continue
-		}
-		res.Breakdown = append(res.Breakdown, FunnelBreakdown{Value: value, Steps: steps})
-	}
-	return res, nil
+	return e, values, nil
 }
 
 // noStart marks a level that no chain has reached.
@@ -125,6 +137,8 @@ type funnelEngine struct {
 
 	hist   []int64   // [g*n+k]: persons whose deepest level is k+1
 	deltas [][]int64 // [g*n+k]: ms from step k to step k+1 (k ≥ 1) per person reaching it
+
+	onLevel func(person int64, g, level int) // optional: each person's deepest level per group
 }
 
 type funnelRow struct {
@@ -259,6 +273,9 @@ func (e *funnelEngine) endPerson() {
 			continue
 		}
 		e.hist[g*n+level-1]++
+		if e.onLevel != nil {
+			e.onLevel(e.person, g, level)
+		}
 		chain := e.times[(g*n+level-1)*n:]
 		for k := 1; k < level; k++ {
 			e.deltas[g*n+k] = append(e.deltas[g*n+k], chain[k]-chain[k-1])

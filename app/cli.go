@@ -62,6 +62,7 @@ func verbs() []verb {
 		{"person delete", "delete a person and all their data (PIPL/GDPR request)", "jingyun person delete --project 1 user-42", runPersonDelete},
 		{"person show", "print a person's profile, orders and latest events as JSON", "jingyun person show --project 1 m100042    (or --server http://127.0.0.1:8080 --key sk_…)", runPersonShow},
 		{"person search", "search persons by distinct id prefix or trait value; prints JSON", "jingyun person search --project 1 city=上海", runPersonSearch},
+		{"person funnel", "list the persons who reached (or dropped before) a funnel step; prints JSON", "jingyun person funnel --project 1 --step 4 funnel.json", runPersonFunnel},
 		{"definitions list", "list event names (volume, last seen, display name) or an event's property paths as JSON", "jingyun definitions list --project 1 --event \"Order Completed\"", runDefinitionsList},
 		{"events tail", "print a running server's live event stream as NDJSON", "jingyun events tail --server http://127.0.0.1:8080 --key sk_… --project 1 --event \"Order Completed\"", runEventsTail},
 		{"bench", "measure ingestion and analyses against ClickHouse; writes bench/RESULTS.md", "jingyun bench --out bench/RESULTS.md --sizes 1000000,10000000", runBench},

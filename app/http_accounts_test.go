@@ -231,6 +231,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", p + "/persons?q=u", nil, auth.Operator, 200, "", nil},
 		{"GET", p + "/persons/nobody", nil, auth.Operator, 404, "person_not_found", nil},
 		{"GET", p + "/persons/nobody/events", nil, auth.Operator, 404, "person_not_found", nil},
+		{"POST", p + "/funnel/persons", map[string]any{"step": 1, "spec": map[string]any{"kind": "funnel", "date_range": map[string]any{"from": "-7d"},
+			"steps": []any{map[string]any{"event": "Product Viewed"}, map[string]any{"event": "Order Completed"}}}}, auth.Operator, 200, "", nil},
 		{"GET", p + "/import-presets", nil, auth.Admin, 200, "", nil},
 		{"GET", p + "/imports", nil, auth.Admin, 200, "", nil},
 		{"GET", p + "/imports/1", nil, auth.Admin, 404, "import_not_found", nil},

@@ -23,6 +23,12 @@ import (
 // up with project A (an owner, an operator and a viewer) and project B (an outsider).
 func newLiveServer(t *testing.T) (s *testServer, pa, pb uint32, writeKey string, c map[string]*client) {
 	t.Helper()
+	return newServerWithWAL(t, 2*time.Second)
+}
+
+// newServerWithWAL is newLiveServer with the HTTP server's read and write timeouts (0: none).
+func newServerWithWAL(t *testing.T, timeout time.Duration) (s *testServer, pa, pb uint32, writeKey string, c map[string]*client) {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.WAL.NoSync = true
@@ -31,8 +37,8 @@ func newLiveServer(t *testing.T) (s *testServer, pa, pb uint32, writeKey string,
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(a.Handler())
-	srv.Config.ReadTimeout = 2 * time.Second
-	srv.Config.WriteTimeout = 2 * time.Second
+	srv.Config.ReadTimeout = timeout
+	srv.Config.WriteTimeout = timeout
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()

@@ -396,7 +396,59 @@ func RunScenario(t *testing.T, st store.EventStore, project uint32, s *Scenario)
 		if path, ok := Contains(gv, wv, ""); !ok {
 			t.Errorf("%s:%d: result differs at %s\n got: %s\nwant: %s", s.File, c.Line, path, got, c.Expect)
 		}
+		if res.Funnel != nil {
+			if err := checkFunnelPersons(ctx, st, &spec, env, res.Funnel, b.Overrides); err != nil {
+				t.Errorf("%s:%d: %v", s.File, c.Line, err)
+			}
+		}
 	}
+}
+
+// checkFunnelPersons lists the persons behind every figure of a funnel result (each step
+// reached and dropped, overall and per breakdown row) with analysis.FunnelPersons: each
+// list must have as many persons as the figure, ascending, without a person merged away.
+func checkFunnelPersons(ctx context.Context, st store.EventStore, spec *query.Spec, env query.Env, res *analysis.FunnelResult, merges []store.Override) error {
+	merged := map[int64]bool{}
+	for _, o := range merges {
+		merged[o.OldPersonID] = true
+	}
+	check := func(steps []analysis.FunnelStep, bd *string) error {
+		for k := 1; k <= len(steps); k++ {
+			for _, dropped := range []bool{false, true} {
+				if dropped && k == 1 {
+					continue
+				}
+				want := steps[k-1].Persons
+				if dropped {
+					want = steps[k-2].Persons - steps[k-1].Persons
+				}
+				sel := analysis.StepPersons{Step: k, Dropped: dropped, Breakdown: bd}
+				ids, err := analysis.FunnelPersons(ctx, st, spec, env, sel)
+				if err != nil {
+					return fmt.Errorf("funnel persons %+v: %w", sel, err)
+				}
+				if int64(len(ids)) != want {
+					return fmt.Errorf("funnel persons of step %d (dropped %v, breakdown %v): %d listed, the figure is %d", k, dropped, bd, len(ids), want)
+				}
+				for i, id := range ids {
+					if (i > 0 && ids[i-1] >= id) || merged[id] {
+						return fmt.Errorf("funnel persons of step %d: %v are not ascending, distinct persons after merges", k, ids)
+					}
+				}
+			}
+		}
+		return nil
+	}
+	if err := check(res.Steps, nil); err != nil {
+		return err
+	}
+	for _, b := range res.Breakdown {
+		v := b.Value
+		if err := check(b.Steps, &v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Contains reports whether got contains want (see the package comment) and, if not, the
