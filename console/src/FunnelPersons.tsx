@@ -1,0 +1,150 @@
+// FunnelPersonsDrawer lists the persons behind one funnel figure — who reached a step, or
+// who reached the step before it and not this one — from POST …/funnel/persons, a page at a
+// time; each person opens their profile. Operators and up may read persons (persons:read);
+// canListPersons says whether to offer it.
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, Drawer, Table, Tag, Typography } from 'antd';
+import { api, type Membership, type Spec } from './api';
+import { useI18n, useStrings } from './i18n';
+import { navigate } from './router';
+import { personPath } from './pages/Persons';
+
+// FunnelPick is the figure whose persons to list.
+export interface FunnelPick {
+  step: number;
+  dropped: boolean;
+  breakdown?: string; // a breakdown value of the result, or "$other"
+  label: string; // what the drawer's title shows, e.g. "3. 提交订单"
+}
+
+interface PersonSummary {
+  person_id: number;
+  distinct_id: string;
+  identifier_count: number;
+  traits: Record<string, unknown>;
+  first_seen: number;
+  last_seen: number;
+  event_count: number;
+}
+
+interface Answer {
+  persons: PersonSummary[];
+  total: number;
+  computed_at: string;
+}
+
+const strings = {
+  'zh-CN': {
+    reached: '到达「{s}」的用户',
+    dropped: '到达上一步、未到达「{s}」的流失用户',
+    row: '分组：{v}',
+    total: '共 {n} 人',
+    person: '用户',
+    ids: '标识数',
+    traits: '属性',
+    first: '首次访问',
+    last: '最近访问',
+    events: '事件数',
+    empty: '没有用户',
+    hint: '点击用户查看其档案与行为序列。',
+  },
+  en: {
+    reached: 'Persons who reached "{s}"',
+    dropped: 'Persons who reached the step before "{s}" but not it',
+    row: 'Row: {v}',
+    total: '{n} persons',
+    person: 'Person',
+    ids: 'Ids',
+    traits: 'Traits',
+    first: 'First seen',
+    last: 'Last seen',
+    events: 'Events',
+    empty: 'No persons',
+    hint: 'Open a person to see their profile and events.',
+  },
+};
+
+const pageSize = 50;
+
+// canListPersons: the persons of a figure carry identifiers and traits (persons:read,
+// operator and up); the server checks it too.
+export function canListPersons(p: Membership): boolean {
+  return p.role === 'owner' || p.role === 'admin' || p.role === 'analyst' || p.role === 'operator';
+}
+
+export function FunnelPersonsDrawer({ project, spec, pick, otherLabel, onClose }: {
+  project: Membership;
+  spec: Spec;
+  pick?: FunnelPick;
+  otherLabel?: string; // how the breakdown's "$other" row is shown
+  onClose: () => void;
+}) {
+  const s = useStrings(strings);
+  const { lang } = useI18n();
+  const [page, setPage] = useState(1);
+  const [ans, setAns] = useState<Answer>();
+  const [err, setErr] = useState('');
+  const [loading, setLoading] = useState(false);
+  useEffect(() => setPage(1), [pick, spec]);
+  useEffect(() => {
+    if (!pick) return;
+    let alive = true;
+    setLoading(true);
+    setErr('');
+    api<Answer>('POST', `/api/v1/projects/${project.id}/funnel/persons`, {
+      spec, step: pick.step, dropped: pick.dropped, breakdown: pick.breakdown, limit: pageSize, offset: (page - 1) * pageSize,
+    })
+      .then((r) => alive && setAns(r))
+      .catch((e) => alive && setErr((e as Error).message))
+      .finally(() => alive && setLoading(false));
+    return () => {
+      alive = false;
+    };
+  }, [project.id, spec, pick, page]);
+  const fmt = useMemo(() => {
+    const f = new Intl.DateTimeFormat(lang, { timeZone: project.timezone, dateStyle: 'short', timeStyle: 'short', hour12: false });
+    return (ms: number) => (ms ? f.format(new Date(ms)) : '–');
+  }, [lang, project.timezone]);
+  const title = pick ? (pick.dropped ? s.dropped : s.reached).replace('{s}', pick.label) : '';
+  const row = pick?.breakdown !== undefined ? s.row.replace('{v}', pick.breakdown === '$other' ? otherLabel ?? pick.breakdown : pick.breakdown) : '';
+  return (
+    <Drawer open={!!pick} onClose={onClose} width={Math.min(960, window.innerWidth - 48)} title={title} data-testid="funnel-persons" destroyOnClose>
+      <Typography.Paragraph type="secondary">
+        {row && <Tag>{row}</Tag>}
+        {ans && <span data-testid="funnel-persons-total">{s.total.replace('{n}', ans.total.toLocaleString(lang))}</span>} · {s.hint}
+      </Typography.Paragraph>
+      {err && <Alert type="error" message={err} style={{ marginBottom: 12 }} />}
+      <Table<PersonSummary>
+        size="small"
+        rowKey="person_id"
+        loading={loading}
+        dataSource={ans?.persons ?? []}
+        locale={{ emptyText: s.empty }}
+        scroll={{ x: 760 }}
+        pagination={{ current: page, pageSize, total: ans?.total ?? 0, showSizeChanger: false, onChange: setPage }}
+        columns={[
+          {
+            title: s.person, dataIndex: 'distinct_id', key: 'id', width: 200, ellipsis: true,
+            render: (v: string) => (
+              <Typography.Link data-testid="funnel-person-link" onClick={() => navigate(personPath(v))}>
+                {v}
+              </Typography.Link>
+            ),
+          },
+          {
+            title: s.traits, key: 'traits', ellipsis: true,
+            render: (_: unknown, p: PersonSummary) =>
+              Object.entries(p.traits)
+                .slice(0, 4)
+                .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+                .join(' · '),
+          },
+          { title: s.ids, dataIndex: 'identifier_count', key: 'ids', width: 70, align: 'right' },
+          { title: s.events, dataIndex: 'event_count', key: 'events', width: 80, align: 'right', render: (v: number) => v.toLocaleString(lang) },
+          { title: s.first, dataIndex: 'first_seen', key: 'first', width: 130, render: fmt },
+          { title: s.last, dataIndex: 'last_seen', key: 'last', width: 130, render: fmt },
+        ]}
+      />
+    </Drawer>
+  );
+}
