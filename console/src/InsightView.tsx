@@ -55,15 +55,26 @@ export function InsightView({
 const moneyProperty = /(^|[._])(price|total|revenue|amount|gmv|pay|paid|subtotal|discount|refund|value|cost)[a-z_]*$/i;
 const moneyMaths = ['sum', 'avg', 'min', 'max', 'median', 'p90'];
 
-// legend is a scrolling legend whose items are truncated to a fixed width (full name in a
-// tooltip), so long series names neither overlap nor page one item at a time.
-const legend = (compact: boolean) => ({
+// shorten cuts a name to about n columns (a CJK character counts two) with an ellipsis.
+function shorten(s: string, n: number): string {
+  let w = 0;
+  for (let i = 0; i < s.length; i++) {
+    w += s.charCodeAt(i) > 0x2e80 ? 2 : 1;
+    if (w > n) return s.slice(0, i) + '…';
+  }
+  return s;
+}
+
+// legend is a scrolling legend whose items are shortened (the full name in a tooltip) and
+// spaced widely: ECharts measures CJK text narrower than it draws it, so items laid out by
+// its measure alone run into each other.
+const legend = (compact: boolean, short?: Map<string, string>) => ({
   type: 'scroll',
   top: 0,
   left: 0,
   right: 0,
-  itemGap: 16,
-  textStyle: { width: compact ? 130 : 190, overflow: 'truncate' },
+  itemGap: 28,
+  formatter: (n: string) => shorten(short?.get(n) ?? n, compact ? 24 : 44),
   tooltip: { show: true },
 });
 
@@ -90,6 +101,13 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
       .join(' · ');
   const bdName = (l: TrendLine) => (hasBreakdown ? L.breakdown(property, l.breakdown ?? '') : '');
   const name = (l: TrendLine) => [groupName(l), bdName(l)].filter(Boolean).join(' · ');
+  // In the legend a broken-down line is its letter and value (A · 1089 名称), the full name
+  // in the legend's tooltip.
+  const short = new Map(
+    hasBreakdown
+      ? lines.map((l) => [name(l), [l.series === 'formula' ? t('formula') : l.series, bdName(l), l.compare ? '(' + t('previous') + ')' : ''].filter(Boolean).join(' · ')])
+      : [],
+  );
   const current = lines.find((l) => !l.compare);
   const x = current?.points.map((p) => p.time) ?? [];
   const allZero = lines.length > 0 && lines.every((l) => l.points.every((p) => !p.value));
@@ -111,7 +129,7 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
         return [head, ...body].join('<br/>');
       },
     },
-    legend: legend(compact),
+    legend: legend(compact, short),
     grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: x },
     yAxis: { type: 'value', axisLabel: { formatter: (v: number) => v.toLocaleString(lang, { notation: 'compact', maximumFractionDigits: 1 } as Intl.NumberFormatOptions) } },
