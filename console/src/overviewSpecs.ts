@@ -3,6 +3,15 @@
 // times them on the server (bench/RESULTS.md, "Overview"). Change them here only.
 import { rangeFor, type Spec } from './api';
 
+// dauRanges is DAU's today and its comparison: yesterday up to the same time of day
+// ("-24h" is an instant, so the previous range ends now − 24 h), so a day that is not over
+// is not set against a whole one.
+export const dauRanges = { current: rangeFor(1).current, previous: { from: '-1d', to: '-24h' } };
+
+// retentionDays is the range of the overview's retention card: 14 days for the 7-day view, so
+// that half of its cohorts have a D7 that is over; the range itself for 30 days.
+export const retentionDays = (days: number) => (days < 14 ? 14 : days);
+
 export const purchaseSteps = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
 
 // specs builds the overview's queries. Unique persons over a whole range are the first
@@ -43,9 +52,10 @@ export function overviewSpecs(days: number): Spec[] {
     ...(breakdown ? { breakdown } : {}),
   });
   // Active persons over the last 1 / 7 / 30 days (whatever the range picker says) and the
-  // same number of days before: step 1 of a funnel, so each person counts once.
+  // same number of days before: step 1 of a funnel, so each person counts once. Today is
+  // not over, so DAU compares with yesterday up to the same time of day (dauRanges).
   const active = [1, 7, 30].flatMap((n) => {
-    const r = rangeFor(n);
+    const r = n === 1 ? dauRanges : rangeFor(n);
     return [visit(r.current), visit(r.previous)];
   });
   // New visitors are the sizes of the first-time cohorts (first-ever App Launched) added up.
@@ -56,7 +66,9 @@ export function overviewSpecs(days: number): Spec[] {
     pay(current), // 3
     pay(previous), // 4
     funnel, // 5
-    retention(current, 7), // 6
+    // 6: new visitors are the cohorts of the range; the retention card shows the cohorts of
+    // retentionDays(days), which for 7 days reaches back to cohorts whose D7 is over.
+    retention(rangeFor(retentionDays(days)).current, 7),
     retention(previous, 1), // 7
     ...active, // 8..13: DAU, WAU, MAU, each current then previous
     two('Product Added', 'Order Completed', '24h', current), // 14 cart abandonment
@@ -65,15 +77,14 @@ export function overviewSpecs(days: number): Spec[] {
     // when it is in the range too (nothing has happened after today). No previous period:
     // there the second order could fall in the days after it, so the two would not compare.
     two('Order Completed', 'Order Completed', `${days}d`, current),
-    // 17, 18: coupon receivers (step 1), the denominator of the redemption rate
-    two('Coupon Received', 'Coupon Applied', '30d', current),
-    two('Coupon Received', 'Coupon Applied', '30d', previous),
-    // 19 top products: the line items of the orders, by revenue
+    // 17 coupon redemption: persons who received a coupon in the range and applied one after
+    // it, in the range (a window as long as the range, as for repeat purchase, and for the same
+    // reason no previous period).
+    two('Coupon Received', 'Coupon Applied', `${days}d`, current),
+    // 18 top products: the line items of the orders, by revenue
     { kind: 'products', date_range: current, sort: 'revenue', limit: 10 },
-    two('App Launched', 'Order Completed', '24h', current, { property: 'context.scene', limit: 10 }), // 20 scenes
-    two('Coupon Applied', 'Order Completed', '24h', current), // 21 coupon users (step 1)
-    two('Coupon Applied', 'Order Completed', '24h', previous), // 22
-    two('App Launched', 'Order Completed', '24h', current, { property: 'context.campaign.source', limit: 10 }), // 23 channels
+    two('App Launched', 'Order Completed', '24h', current, { property: 'context.scene', limit: 10 }), // 19 scenes
+    two('App Launched', 'Order Completed', '24h', current, { property: 'context.campaign.source', limit: 10 }), // 20 channels
   ];
 }
 

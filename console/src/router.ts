@@ -54,13 +54,17 @@ export function openAnalysis(path: string, spec?: Spec) {
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
+// prefillDays are the ranges, in days up to today, an analysis page can be opened with: its
+// range picker's (7, 14, 30, 90) and 1, today (DAU), which the pages run as rangeFor(1).
+export const prefillDays = [1, 7, 14, 30, 90];
+
 // prefill is the spec the page was opened with, if it is of the page's kind, and its range
-// in days when the page's range picker offers it (else the page's default).
+// in days when it is one of prefillDays (else the page's default).
 export function prefill(kind: Spec['kind']): { spec: Spec; days?: number } | undefined {
   if (!pending || pending.kind !== kind) return undefined;
   const m = /^-(\d+)d$/.exec(pending.date_range.from);
   const d = m && pending.date_range.to === 'today' ? Number(m[1]) + 1 : 0;
-  return { spec: pending, days: [7, 14, 30, 90].includes(d) ? d : undefined };
+  return { spec: pending, days: prefillDays.includes(d) ? d : undefined };
 }
 
 export function navigate(path: string) {
