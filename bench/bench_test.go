@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,4 +68,57 @@ func TestMergeMarkdownKeepsSkippedSections(t *testing.T) {
 	if again := MergeMarkdown(fresh, got); strings.Count(again, "_Kept from") != 1 {
 		t.Errorf("merging twice marks a section twice:\n%s", again)
 	}
+}
+
+// appendBatchFormat is the reference body appendBatch must reproduce byte for byte: the
+// server must receive the same requests whatever way the load generator builds them.
+func appendBatchFormat(b []byte, client, seq, n int) []byte {
+	b = append(b, `{"batch":[`...)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k := seq*n + i
+		b = fmt.Appendf(b, `{"type":"track","event":"Product Viewed","anonymousId":"dev-%d-%d","messageId":"b-%d-%d-%d",`+
+			`"timestamp":"2026-11-01T08:%02d:%02d.%03dZ","properties":{"product_id":"p-%d","sku":"SKU-%d","name":"精选好物 %d","category":"美妆","price":%d.90,"currency":"CNY"},`+
+			`"context":{"scene":1007,"page":{"path":"pages/goods/detail","query":"id=%d"},"os":{"name":"iOS","version":"17.4"},"app":{"name":"精运小店","version":"2.3.1"},"library":{"name":"jingyun-miniprogram","version":"0.1.0"}}}`,
+			client, k%5000, client, seq, i, k/60%60, k%60, k%1000, k%400, k%400, k%400, 10+k%200, k%400)
+	}
+	return append(b, `],"sentAt":"2026-11-01T09:00:00.000Z"}`...)
+}
+
+func TestAppendBatchMatchesFormat(t *testing.T) {
+	f := func(client, seq, n int) {
+		t.Helper()
+		got, want := appendBatch(nil, client, seq, n), appendBatchFormat(nil, client, seq, n)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("appendBatch(%d, %d, %d) differs from the format:\n got %s\nwant %s", client, seq, n, got, want)
+		}
+	}
+	f(0, 0, 0)
+	f(0, 0, 1)
+	f(7, 0, 500)
+	f(3, 1, 500)
+	f(12, 9, 500)
+	f(1, 123, 500)
+	f(5, 4999, 500)
+	f(0, 77, 37)
+}
+
+func TestAppendPadded(t *testing.T) {
+	f := func(v, width int, want string) {
+		t.Helper()
+		if got := string(appendPadded(nil, v, width)); got != want {
+			t.Errorf("appendPadded(%d, %d) = %q, want %q", v, width, got, want)
+		}
+	}
+	f(0, 2, "00")
+	f(9, 2, "09")
+	f(10, 2, "10")
+	f(59, 2, "59")
+	f(0, 3, "000")
+	f(7, 3, "007")
+	f(42, 3, "042")
+	f(999, 3, "999")
+	f(1234, 3, "1234")
 }
