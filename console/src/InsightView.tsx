@@ -15,12 +15,16 @@ const strings = {
   'zh-CN': {
     overlap: '按人数拆分时，同一个人可能属于多个分组（例如从多个场景进入），各分组之和可能大于总人数。',
     total: '合计',
+    totalHint: '区间内各时间段相加；人数、平均值等不能相加的指标不显示合计。',
+    noTotal: '人数、平均值和分位数不能按时间段相加',
     notInTop: '不在该指标的前 N 个分组中（计入“其他”）',
     previousDate: '上一周期',
   },
   en: {
     overlap: 'Counted in persons, one person can fall in several groups (entering from several scenes, say), so the groups can add up to more than the total.',
     total: 'Total',
+    totalHint: 'The intervals added up; figures that do not add up (persons, averages) have no total.',
+    noTotal: 'Persons, averages and quantiles do not add up over intervals',
     notInTop: "Not among this series' top values (counted in Other)",
     previousDate: 'previous period',
   },
@@ -218,6 +222,12 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
         : valueColumn(g.lines[0], g.index[0], headerText(g.label, 280)),
     ),
   ];
+  // The total row: per leaf column (in the columns' order) its line, or none where a series
+  // lacks a breakdown value; only counts and sums add up over the intervals.
+  const leafLines: (TrendLine | undefined)[] = groups.flatMap((g) =>
+    hasBreakdown ? values.map((v) => g.lines.find((l) => (l.breakdown ?? '') === v)) : [g.lines[0]],
+  );
+  const summable = (l: TrendLine) => l.series !== 'formula' && (l.math === 'total' || l.math === 'sum' || !l.math);
   return (
     <>
       <Chart option={option} height={320} />
@@ -231,6 +241,32 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
         dataSource={rows}
         data-testid="trends-table"
         columns={columns}
+        summary={() => (
+          <Table.Summary fixed="bottom">
+            <Table.Summary.Row data-testid="trends-total">
+              <Table.Summary.Cell index={0}>
+                <Tooltip title={s.totalHint}>
+                  <Typography.Text strong style={{ whiteSpace: 'nowrap' }}>
+                    {s.total}
+                  </Typography.Text>
+                </Tooltip>
+              </Table.Summary.Cell>
+              {leafLines.map((l, i) => (
+                <Table.Summary.Cell index={i + 1} key={i} align="right">
+                  {l && summable(l) ? (
+                    <Typography.Text strong style={{ whiteSpace: 'nowrap' }}>
+                      {fmt(l)(l.points.reduce((a, p) => a + p.value, 0))}
+                    </Typography.Text>
+                  ) : (
+                    <Tooltip title={l ? s.noTotal : s.notInTop}>
+                      <span style={{ color: '#bbb' }}>–</span>
+                    </Tooltip>
+                  )}
+                </Table.Summary.Cell>
+              ))}
+            </Table.Summary.Row>
+          </Table.Summary>
+        )}
       />
     </>
   );
