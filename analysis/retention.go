@@ -31,23 +31,10 @@ type Cohort struct {
 }
 
 func runRetention(ctx context.Context, st store.EventStore, p *query.Plan) (*RetentionResult, error) {
-	e := newRetentionEngine(p.Cohorts, p.Periods, p.Spec.FirstTime)
-	c := p.RetentionSQL()
-	err := st.ScanInt64(ctx, c.SQL, c.Args, func(cols [][]int64) error {
-		if len(cols) != 3 {
-			return fmt.Errorf("retention stream has %d columns, want 3", len(cols))
-		}
-		for i := range cols[0] {
-			if err := e.add(cols[0][i], cols[1][i], cols[2][i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	e, err := scanRetention(ctx, st, p, nil)
 	if err != nil {
-		return nil, fmt.Errorf("cannot run retention: %w", err)
+		return nil, err
 	}
-	e.finish()
 	res := &RetentionResult{Period: p.Period, Periods: p.Periods, FirstTime: p.Spec.FirstTime}
 	cal := p.Calendar()
 	for i := range p.Cohorts.Len() {
@@ -67,6 +54,31 @@ func runRetention(ctx context.Context, st store.EventStore, p *query.Plan) (*Ret
 	return res, nil
 }
 
+// scanRetention runs the retention scan through the engine and returns it finished.
+// onMember, when set, sees each person of each cohort (its index from 0) and whether they
+// returned in period n of it.
+func scanRetention(ctx context.Context, st store.EventStore, p *query.Plan, onMember func(person int64, cohort int, returned func(n int) bool)) (*retentionEngine, error) {
+	e := newRetentionEngine(p.Cohorts, p.Periods, p.Spec.FirstTime)
+	e.onMember = onMember
+	c := p.RetentionSQL()
+	err := st.ScanInt64(ctx, c.SQL, c.Args, func(cols [][]int64) error {
+		if len(cols) != 3 {
+			return fmt.Errorf("retention stream has %d columns, want 3", len(cols))
+		}
+		for i := range cols[0] {
+			if err := e.add(cols[0][i], cols[1][i], cols[2][i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot run retention: %w", err)
+	}
+	e.finish()
+	return e, nil
+}
+
 // retentionEngine counts cohorts and returns over (person, bucket, flags) rows ordered by
 // person and bucket, as query.Plan.RetentionSQL prints them.
 type retentionEngine struct {
@@ -83,6 +95,8 @@ type retentionEngine struct {
 
 	size     []int64
 	retained [][]int64
+
+	onMember func(person int64, cohort int, returned func(n int) bool) // optional
 }
 
 func newRetentionEngine(cohorts query.BucketRange, periods int, firstTime bool) *retentionEngine {
@@ -156,6 +170,9 @@ func (e *retentionEngine) endPerson() {
 			if e.returns[i+n] {
 				e.retained[i][n]++
 			}
+		}
+		if e.onMember != nil {
+			e.onMember(e.person, i, func(n int) bool { return e.returns[i+n] })
 		}
 	}
 	for _, off := range e.touched {

@@ -15,8 +15,10 @@ import (
 	"github.com/jingyun/jingyun/query"
 )
 
-// runPersonFunnel is the person funnel verb: the persons behind a funnel figure, from the
-// local data dir or a running server (POST …/funnel/persons), printed as JSON.
+// The person funnel and person retention verbs: the persons behind a figure of a funnel or
+// a retention table, from the local data dir or a running server (POST …/funnel/persons,
+// …/retention/persons), printed as JSON.
+
 func runPersonFunnel(ctx context.Context, env *cliEnv, args []string) error {
 	f := newPersonFlags(env, "person funnel", `jingyun person funnel --data ./data --project 1 --step 4 docs/examples/funnel.json
   jingyun person funnel --server http://127.0.0.1:8080 --key sk_… --project 1 --step 2 --dropped --limit 200 funnel.json`)
@@ -24,7 +26,36 @@ func runPersonFunnel(ctx context.Context, env *cliEnv, args []string) error {
 	dropped := f.Bool("dropped", false, "list who reached the step before --step but not --step")
 	var breakdown optionalString
 	f.Var(&breakdown, "breakdown", "only this breakdown row of the funnel (a value, or $other)")
-	limit := f.Int("limit", DefaultFunnelPersonsLimit, fmt.Sprintf("persons per page (1 to %d)", MaxFunnelPersonsLimit))
+	return runFigurePersons(ctx, env, f, args, "/funnel/persons", func() (any, error) {
+		if *step < 1 {
+			return nil, &usageError{"--step is required: the step whose persons to list, from 1"}
+		}
+		return analysis.StepPersons{Step: *step, Dropped: *dropped, Breakdown: breakdown.ptr()}, nil
+	})
+}
+
+func runPersonRetention(ctx context.Context, env *cliEnv, args []string) error {
+	f := newPersonFlags(env, "person retention", `jingyun person retention --data ./data --project 1 --cohort 2026-11-02 --period 1 --lost retention.json
+  jingyun person retention --server http://127.0.0.1:8080 --key sk_… --project 1 --cohort 2026-11-02 retention.json`)
+	cohort := f.String("cohort", "", "the cohort's start as the result labels it, e.g. 2026-11-02 (required)")
+	var period optionalInt
+	f.Var(&period, "period", "only who returned in this period of the cohort (0…periods); without it, the whole cohort")
+	lost := f.Bool("lost", false, "with --period: who did not return in it")
+	return runFigurePersons(ctx, env, f, args, "/retention/persons", func() (any, error) {
+		if *cohort == "" {
+			return nil, &usageError{"--cohort is required: the start of a cohort, as the result labels it"}
+		}
+		if *lost && !period.set {
+			return nil, &usageError{"--lost needs --period"}
+		}
+		return analysis.CohortPersons{Cohort: *cohort, Period: period.ptr(), Lost: *lost}, nil
+	})
+}
+
+// runFigurePersons parses the common flags, reads the spec and lists the persons of the
+// selection that sel builds from the verb's own flags.
+func runFigurePersons(ctx context.Context, env *cliEnv, f *personFlags, args []string, path string, sel func() (any, error)) error {
+	limit := f.Int("limit", DefaultPersonsPage, fmt.Sprintf("persons per page (1 to %d)", MaxPersonsPage))
 	offset := f.Int("offset", 0, "skip this many persons (the next page: offset + limit)")
 	pos, err := f.parse(env, args)
 	if err != nil {
@@ -32,15 +63,17 @@ func runPersonFunnel(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	switch {
 	case len(pos) != 1:
-		return &usageError{"give one funnel spec file, or - for standard input"}
+		return &usageError{"give one spec file, or - for standard input"}
 	case *f.project == 0:
 		return &usageError{"--project is required"}
-	case *step < 1:
-		return &usageError{"--step is required: the step whose persons to list, from 1"}
-	case *limit < 1 || *limit > MaxFunnelPersonsLimit:
-		return &usageError{fmt.Sprintf("--limit must be from 1 to %d", MaxFunnelPersonsLimit)}
+	case *limit < 1 || *limit > MaxPersonsPage:
+		return &usageError{fmt.Sprintf("--limit must be from 1 to %d", MaxPersonsPage)}
 	case *offset < 0:
 		return &usageError{"--offset must not be negative"}
+	}
+	s, err := sel()
+	if err != nil {
+		return err
 	}
 	var body []byte
 	if pos[0] == "-" {
@@ -51,7 +84,6 @@ func runPersonFunnel(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("cannot read spec: %w", err)
 	}
-	sel := analysis.StepPersons{Step: *step, Dropped: *dropped, Breakdown: breakdown.ptr()}
 	if *f.server != "" {
 		k := *f.key
 		if k == "" {
@@ -60,13 +92,17 @@ func runPersonFunnel(ctx context.Context, env *cliEnv, args []string) error {
 		if k == "" {
 			return &usageError{"--server needs --key (or JINGYUN_SECRET_KEY)"}
 		}
-		req, err := json.Marshal(FunnelPersonsRequest{Spec: json.RawMessage(body), Step: sel.Step, Dropped: sel.Dropped,
-			Breakdown: sel.Breakdown, Limit: *limit, Offset: *offset})
+		// The request is the selection's fields with the spec and the page.
+		var req map[string]any
+		b, _ := json.Marshal(s)
+		json.Unmarshal(b, &req)
+		req["spec"], req["limit"], req["offset"] = json.RawMessage(body), *limit, *offset
+		rb, err := json.Marshal(req)
 		if err != nil {
 			return fmt.Errorf("cannot encode request: %w", err)
 		}
-		u := strings.TrimRight(*f.server, "/") + "/api/v1/projects/" + strconv.FormatUint(uint64(*f.project), 10) + "/funnel/persons"
-		out, err := cliCall(ctx, http.MethodPost, u, k, req)
+		u := strings.TrimRight(*f.server, "/") + "/api/v1/projects/" + strconv.FormatUint(uint64(*f.project), 10) + path
+		out, err := cliCall(ctx, http.MethodPost, u, k, rb)
 		if err != nil {
 			return err
 		}
@@ -91,7 +127,7 @@ func runPersonFunnel(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	page, err := a.FunnelPersonsPage(ctx, p, spec, sel, *limit, *offset)
+	page, err := a.FigurePersons(ctx, p, spec, s, *limit, *offset)
 	if err != nil {
 		return err
 	}
@@ -112,6 +148,30 @@ func (o *optionalString) Set(s string) error {
 }
 
 func (o *optionalString) ptr() *string {
+	if !o.set {
+		return nil
+	}
+	return &o.v
+}
+
+// optionalInt is an integer flag that knows whether it was given.
+type optionalInt struct {
+	v   int
+	set bool
+}
+
+func (o *optionalInt) String() string { return strconv.Itoa(o.v) }
+
+func (o *optionalInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("not a whole number: %q", s)
+	}
+	o.v, o.set = n, true
+	return nil
+}
+
+func (o *optionalInt) ptr() *int {
 	if !o.set {
 		return nil
 	}

@@ -35,7 +35,7 @@ func (a *App) Handler() http.Handler {
 	a.registerLive(mux, g)
 	a.registerPersons(mux, g)
 	a.registerImport(mux, g)
-	a.registerFunnelPersons(mux, g)
+	a.registerFigurePersons(mux, g)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, a.Log, apierr.New(http.StatusNotFound, "not_found", "no such API endpoint"))
 	})

@@ -16,12 +16,14 @@ import (
 	"github.com/jingyun/jingyun/query"
 )
 
-// Funnel persons: who is behind a figure of a funnel (reached a step, or dropped before
-// it), listed as persons summaries. Operator and up, as persons are.
+// Figure persons: who is behind a figure of a funnel (reached a step, or dropped before it)
+// or of a retention table (a cohort, who returned in a period, or who did not), listed as
+// persons summaries a page at a time. Operator and up, as persons are.
 
-// registerFunnelPersons adds POST …/funnel/persons.
-func (a *App) registerFunnelPersons(mux *http.ServeMux, g *auth.Guard) {
+// registerFigurePersons adds POST …/funnel/persons and POST …/retention/persons.
+func (a *App) registerFigurePersons(mux *http.ServeMux, g *auth.Guard) {
 	mux.HandleFunc("POST /api/v1/projects/{project}/funnel/persons", g.Project(auth.PersonsRead, onProject(a.handleFunnelPersons)))
+	mux.HandleFunc("POST /api/v1/projects/{project}/retention/persons", g.Project(auth.PersonsRead, onProject(a.handleRetentionPersons)))
 }
 
 // FunnelPersonsRequest is the body of POST …/funnel/persons.
@@ -34,68 +36,138 @@ type FunnelPersonsRequest struct {
 	Offset    int             `json:"offset"`
 }
 
-// DefaultFunnelPersonsLimit and MaxFunnelPersonsLimit bound a page of funnel persons.
-const (
-	DefaultFunnelPersonsLimit = 50
-	MaxFunnelPersonsLimit     = 200
-)
-
-func (a *App) handleFunnelPersons(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
-	var in FunnelPersonsRequest
-	if err := decodeBody(w, r, &in); err != nil {
-		return err
-	}
-	raw := bytes.TrimSpace(in.Spec)
-	if len(raw) == 0 || string(raw) == "null" {
-		return apierr.Field("missing_field", "spec", "is required: the funnel's spec (as for POST …/query)")
-	}
-	spec, err := query.Decode(bytes.NewReader(raw))
-	if err != nil {
-		return prefixField(specError(err), "spec.")
-	}
-	if in.Limit == 0 {
-		in.Limit = DefaultFunnelPersonsLimit
-	}
-	switch {
-	case in.Step == 0:
-		return apierr.Field("missing_field", "step", "is required: the step whose persons to list, from 1")
-	case in.Limit < 1 || in.Limit > MaxFunnelPersonsLimit:
-		return apierr.Field("invalid_value", "limit", fmt.Sprintf("must be from 1 to %d", MaxFunnelPersonsLimit))
-	case in.Offset < 0:
-		return apierr.Field("invalid_value", "offset", "must not be negative")
-	}
-	page, err := a.FunnelPersonsPage(r.Context(), p, spec, analysis.StepPersons{Step: in.Step, Dropped: in.Dropped, Breakdown: in.Breakdown}, in.Limit, in.Offset)
-	if err != nil {
-		e := specError(err)
-		if ae, ok := e.(*apierr.Error); ok && ae.Status == http.StatusBadRequest && ae.Field != "step" && ae.Field != "dropped" && ae.Field != "breakdown" {
-			return prefixField(e, "spec.")
-		}
-		return e
-	}
-	apierr.JSON(w, http.StatusOK, page)
-	return nil
+// RetentionPersonsRequest is the body of POST …/retention/persons.
+type RetentionPersonsRequest struct {
+	Spec   json.RawMessage `json:"spec"`
+	Cohort string          `json:"cohort"`
+	Period *int            `json:"period"`
+	Lost   bool            `json:"lost"`
+	Limit  int             `json:"limit"`
+	Offset int             `json:"offset"`
 }
 
-// FunnelPersonsAnswer is a page of the persons behind a funnel figure.
-type FunnelPersonsAnswer struct {
+// DefaultPersonsPage and MaxPersonsPage bound a page of a figure's persons.
+const (
+	DefaultPersonsPage = 50
+	MaxPersonsPage     = 200
+)
+
+// A page stays within what persons.Summaries reads at once (this fails to compile if not).
+const _ = uint(persons.MaxSummaries - MaxPersonsPage)
+
+// PersonsPage is a page of the persons behind a figure; Figure echoes the selection.
+type PersonsPage struct {
+	Figure     any               `json:"figure"`
 	Persons    []persons.Summary `json:"persons"`
 	Total      int               `json:"total"`
-	Step       int               `json:"step"`
-	Dropped    bool              `json:"dropped"`
-	Breakdown  *string           `json:"breakdown"`
 	Limit      int               `json:"limit"`
 	Offset     int               `json:"offset"`
 	ComputedAt string            `json:"computed_at"`
 	TookMs     int64             `json:"took_ms"`
 }
 
-// FunnelPersonsPage runs a funnel spec for a project now and returns the page
-// [offset, offset+limit) of the persons sel picks (see analysis.FunnelPersons), with their
-// summaries. Spec and selection errors are *query.Error.
-func (a *App) FunnelPersonsPage(ctx context.Context, p *meta.Project, spec *query.Spec, sel analysis.StepPersons, limit, offset int) (*FunnelPersonsAnswer, error) {
+// selectionFields are the request's own fields; other 400s of a run are about the spec.
+var selectionFields = map[string]bool{"step": true, "dropped": true, "breakdown": true, "cohort": true, "period": true, "lost": true}
+
+func (a *App) handleFunnelPersons(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
+	var in FunnelPersonsRequest
+	if err := decodeBody(w, r, &in); err != nil {
+		return err
+	}
+	spec, err := bodySpec(in.Spec)
+	if err != nil {
+		return err
+	}
+	if in.Step == 0 {
+		return apierr.Field("missing_field", "step", "is required: the step whose persons to list, from 1")
+	}
+	if err := pageParams(&in.Limit, in.Offset); err != nil {
+		return err
+	}
+	sel := analysis.StepPersons{Step: in.Step, Dropped: in.Dropped, Breakdown: in.Breakdown}
+	page, err := a.FigurePersons(r.Context(), p, spec, sel, in.Limit, in.Offset)
+	if err != nil {
+		return runError(err)
+	}
+	apierr.JSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (a *App) handleRetentionPersons(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
+	var in RetentionPersonsRequest
+	if err := decodeBody(w, r, &in); err != nil {
+		return err
+	}
+	spec, err := bodySpec(in.Spec)
+	if err != nil {
+		return err
+	}
+	if err := pageParams(&in.Limit, in.Offset); err != nil {
+		return err
+	}
+	sel := analysis.CohortPersons{Cohort: in.Cohort, Period: in.Period, Lost: in.Lost}
+	page, err := a.FigurePersons(r.Context(), p, spec, sel, in.Limit, in.Offset)
+	if err != nil {
+		return runError(err)
+	}
+	apierr.JSON(w, http.StatusOK, page)
+	return nil
+}
+
+// bodySpec decodes the spec of a request body, with errors on "spec.<path>".
+func bodySpec(raw json.RawMessage) (*query.Spec, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, apierr.Field("missing_field", "spec", "is required: the analysis's spec (as for POST …/query)")
+	}
+	spec, err := query.Decode(bytes.NewReader(raw))
+	if err != nil {
+		return nil, prefixField(specError(err), "spec.")
+	}
+	return spec, nil
+}
+
+// pageParams checks limit (0 takes the default) and offset.
+func pageParams(limit *int, offset int) error {
+	if *limit == 0 {
+		*limit = DefaultPersonsPage
+	}
+	switch {
+	case *limit < 1 || *limit > MaxPersonsPage:
+		return apierr.Field("invalid_value", "limit", fmt.Sprintf("must be from 1 to %d", MaxPersonsPage))
+	case offset < 0:
+		return apierr.Field("invalid_value", "offset", "must not be negative")
+	}
+	return nil
+}
+
+// runError maps an error of FigurePersons: spec errors name "spec.<path>", selection
+// errors their own field.
+func runError(err error) error {
+	e := specError(err)
+	if ae, ok := e.(*apierr.Error); ok && ae.Status == http.StatusBadRequest && !selectionFields[ae.Field] {
+		return prefixField(e, "spec.")
+	}
+	return e
+}
+
+// FigurePersons runs spec for a project now and returns the page [offset, offset+limit)
+// of the persons behind one figure, with their summaries: sel is an analysis.StepPersons
+// for a funnel or an analysis.CohortPersons for a retention table. Spec and selection
+// errors are *query.Error.
+func (a *App) FigurePersons(ctx context.Context, p *meta.Project, spec *query.Spec, sel any, limit, offset int) (*PersonsPage, error) {
 	start := time.Now()
 	env := query.Env{Project: p.ID, Calendar: query.Calendar{TZ: p.Location()}, Now: start}
-	ids, err := analysis.FunnelPersons(ctx, a.Events, spec, env, sel)
+	var ids []int64
+	var err error
+	switch s := sel.(type) {
+	case analysis.StepPersons:
+		ids, err = analysis.FunnelPersons(ctx, a.Events, spec, env, s)
+	case analysis.CohortPersons:
+		ids, err = analysis.RetentionPersons(ctx, a.Events, spec, env, s)
+	default:
+		err = fmt.Errorf("cannot list persons: unknown selection %T", sel)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -107,8 +179,8 @@ func (a *App) FunnelPersonsPage(ctx context.Context, p *meta.Project, spec *quer
 	if err != nil {
 		return nil, err
 	}
-	return &FunnelPersonsAnswer{Persons: list, Total: len(ids), Step: sel.Step, Dropped: sel.Dropped, Breakdown: sel.Breakdown,
-		Limit: limit, Offset: offset, ComputedAt: start.UTC().Format(time.RFC3339), TookMs: time.Since(start).Milliseconds()}, nil
+	return &PersonsPage{Figure: sel, Persons: list, Total: len(ids), Limit: limit, Offset: offset,
+		ComputedAt: start.UTC().Format(time.RFC3339), TookMs: time.Since(start).Milliseconds()}, nil
 }
 
 // prefixField puts prefix before the field of a 400 error (a spec inside a body).
@@ -125,6 +197,3 @@ func prefixField(err error, prefix string) error {
 	}
 	return &c
 }
-
-// A page stays within what persons.Summaries reads at once (this fails to compile if not).
-const _ = uint(persons.MaxSummaries - MaxFunnelPersonsLimit)

@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// TestFunnelPersonsAPI lists the persons behind funnel figures over HTTP: reached, dropped,
-// a breakdown row, paging; roles and tenants; each bad input with its field.
-func TestFunnelPersonsAPI(t *testing.T) {
+// TestFigurePersonsAPI lists the persons behind funnel figures (reached, dropped, a
+// breakdown row) and retention figures (a cohort, returned, lost) over HTTP and with the CLI
+// verbs: paging, roles and tenants, each bad input with its field.
+func TestFigurePersonsAPI(t *testing.T) {
 	s, pa, pb, wk, c := newServerWithWAL(t, 0)
 	for _, e := range [][2]string{{"u1", "Product Viewed"}, {"u1", "Order Completed"}, {"u2", "Product Viewed"},
 		{"u3", "Product Viewed"}, {"u3", "Order Completed"}, {"u4", "Order Completed"}} {
@@ -75,7 +76,7 @@ func TestFunnelPersonsAPI(t *testing.T) {
 		return code, out.String(), errb.String()
 	}
 	code, out, errs := cli("--step", "2", "--dropped", "-")
-	var ans FunnelPersonsAnswer
+	var ans PersonsPage
 	if err := json.Unmarshal([]byte(out), &ans); code != 0 || err != nil || ans.Total != 1 || ans.Persons[0].DistinctID != "u2" {
 		t.Fatalf("person funnel: exit %d, %s %s", code, out, errs)
 	}
@@ -110,4 +111,59 @@ func TestFunnelPersonsAPI(t *testing.T) {
 	bad("step as text", map[string]any{"spec": spec, "step": "2"}, "invalid_type", "step")
 	delete(spec, "breakdown")
 	bad("breakdown without one", map[string]any{"spec": spec, "step": 1, "breakdown": "A1"}, "invalid_value", "breakdown")
+
+	// Retention: viewers of products who ordered on the same day (period 0), or did not.
+	ret := map[string]any{"kind": "retention", "date_range": map[string]any{"from": "-1d", "to": "today"}, "period": "day", "periods": 1,
+		"start_event": map[string]any{"event": "Product Viewed"}, "return_event": map[string]any{"event": "Order Completed"}}
+	r = c["operator"].do("POST", fmt.Sprintf("/api/v1/projects/%d/query", pa), ret)
+	expect(t, "retention", r, 200)
+	cohort := ""
+	for _, co := range r.body["result"].(map[string]any)["retention"].(map[string]any)["cohorts"].([]any) {
+		if co := co.(map[string]any); co["size"] == float64(3) {
+			cohort = co["start"].(string)
+		}
+	}
+	if cohort == "" {
+		t.Fatalf("no cohort of 3 in %s", r.raw)
+	}
+	rpath := fmt.Sprintf("/api/v1/projects/%d/retention/persons", pa)
+	for _, tc := range []struct {
+		what string
+		body map[string]any
+		want string
+	}{
+		{"the cohort", map[string]any{"spec": ret, "cohort": cohort}, "[u1 u2 u3] of 3"},
+		{"returned in period 0", map[string]any{"spec": ret, "cohort": cohort, "period": 0}, "[u1 u3] of 2"},
+		{"did not return in period 0", map[string]any{"spec": ret, "cohort": cohort, "period": 0, "lost": true}, "[u2] of 1"},
+		{"a page", map[string]any{"spec": ret, "cohort": cohort, "limit": 2, "offset": 2}, "[u3] of 3"},
+	} {
+		r := c["key"].do("POST", rpath, tc.body)
+		expect(t, tc.what, r, 200)
+		if got := ids(r); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.what, got, tc.want)
+		}
+	}
+	rbad := func(what string, body any, code, field string) {
+		t.Helper()
+		expect(t, what, c["operator"].do("POST", rpath, body), 400, code, field)
+	}
+	rbad("no cohort", map[string]any{"spec": ret}, "missing_field", "cohort")
+	rbad("unknown cohort", map[string]any{"spec": ret, "cohort": "1999-01-01"}, "invalid_value", "cohort")
+	rbad("period past the table", map[string]any{"spec": ret, "cohort": cohort, "period": 2}, "invalid_value", "period")
+	rbad("lost without a period", map[string]any{"spec": ret, "cohort": cohort, "lost": true}, "invalid_value", "lost")
+	rbad("a funnel spec", map[string]any{"spec": spec, "cohort": cohort}, "unsupported", "spec.kind")
+	rbad("limit", map[string]any{"spec": ret, "cohort": cohort, "limit": 1000}, "invalid_value", "limit")
+	expect(t, "viewer", c["viewer"].do("POST", rpath, map[string]any{"spec": ret, "cohort": cohort}), 403, "forbidden")
+	expect(t, "outsider", c["outsider"].do("POST", rpath, map[string]any{"spec": ret, "cohort": cohort}), 404)
+
+	// The CLI verb.
+	retJSON, _ := json.Marshal(ret)
+	var stdout, errb bytes.Buffer
+	env := &cliEnv{stdin: bytes.NewReader(retJSON), stdout: &stdout, stderr: &errb, getenv: func(string) string { return "" }}
+	code = run(context.Background(), env, []string{"person", "retention", "--server", s.url, "--key", c["key"].key,
+		"--project", fmt.Sprint(pa), "--cohort", cohort, "--period", "0", "--lost", "-"})
+	var page PersonsPage
+	if err := json.Unmarshal(stdout.Bytes(), &page); code != 0 || err != nil || page.Total != 1 || page.Persons[0].DistinctID != "u2" {
+		t.Fatalf("person retention: exit %d, %s %s", code, stdout.String(), errb.String())
+	}
 }

@@ -401,7 +401,52 @@ func RunScenario(t *testing.T, st store.EventStore, project uint32, s *Scenario)
 				t.Errorf("%s:%d: %v", s.File, c.Line, err)
 			}
 		}
+		if res.Retention != nil {
+			if err := checkRetentionPersons(ctx, st, &spec, env, res.Retention, b.Overrides); err != nil {
+				t.Errorf("%s:%d: %v", s.File, c.Line, err)
+			}
+		}
 	}
+}
+
+// checkRetentionPersons lists the persons behind every figure of a retention table (each
+// cohort, each period retained and lost) with analysis.RetentionPersons: each list must have
+// as many persons as the figure, ascending, without a person merged away.
+func checkRetentionPersons(ctx context.Context, st store.EventStore, spec *query.Spec, env query.Env, res *analysis.RetentionResult, merges []store.Override) error {
+	merged := map[int64]bool{}
+	for _, o := range merges {
+		merged[o.OldPersonID] = true
+	}
+	for _, co := range res.Cohorts {
+		for n := -1; n <= res.Periods; n++ {
+			for _, lost := range []bool{false, true} {
+				sel := analysis.CohortPersons{Cohort: co.Start, Lost: lost}
+				want := co.Size
+				if n >= 0 {
+					sel.Period = &n
+					want = co.Retained[n]
+					if lost {
+						want = co.Size - co.Retained[n]
+					}
+				} else if lost {
+					continue
+				}
+				ids, err := analysis.RetentionPersons(ctx, st, spec, env, sel)
+				if err != nil {
+					return fmt.Errorf("retention persons %s/%d/%v: %w", co.Start, n, lost, err)
+				}
+				if int64(len(ids)) != want {
+					return fmt.Errorf("retention persons of cohort %s period %d (lost %v): %d listed, the figure is %d", co.Start, n, lost, len(ids), want)
+				}
+				for i, id := range ids {
+					if (i > 0 && ids[i-1] >= id) || merged[id] {
+						return fmt.Errorf("retention persons of cohort %s: %v are not ascending, distinct persons after merges", co.Start, ids)
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // checkFunnelPersons lists the persons behind every figure of a funnel result (each step
