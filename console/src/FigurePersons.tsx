@@ -1,7 +1,8 @@
-// FunnelPersonsDrawer lists the persons behind one funnel figure — who reached a step, or
-// who reached the step before it and not this one — from POST …/funnel/persons, a page at a
-// time; each person opens their profile. Operators and up may read persons (persons:read);
-// canListPersons says whether to offer it.
+// FigurePersonsDrawer lists the persons behind one figure of an analysis, a page at a time:
+// of a funnel (who reached a step, or who reached the step before it and not this one; POST
+// …/funnel/persons) or of a retention table (a cohort, who returned in a period, or who did
+// not; POST …/retention/persons). Each person opens their profile. Operators and up may read
+// persons (persons:read); canListPersons says whether to offer it.
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Drawer, Table, Tag, Typography } from 'antd';
 import { api, type Membership, type Spec } from './api';
@@ -9,13 +10,22 @@ import { useI18n, useStrings } from './i18n';
 import { navigate } from './router';
 import { personPath } from './pages/Persons';
 
-// FunnelPick is the figure whose persons to list.
-export interface FunnelPick {
-  step: number;
-  dropped: boolean;
-  breakdown?: string; // a breakdown value of the result, or "$other"
-  label: string; // what the drawer's title shows, e.g. "3. 提交订单"
-}
+// FigurePick is the figure whose persons to list: a funnel step or a retention cohort.
+export type FigurePick =
+  | {
+      kind: 'funnel';
+      step: number;
+      dropped: boolean;
+      breakdown?: string; // a breakdown value of the result, or "$other"
+      label: string; // the step as the drawer's title shows it, e.g. "3. 提交订单"
+    }
+  | {
+      kind: 'retention';
+      cohort: string; // the cohort's start label
+      period?: number; // without: the whole cohort
+      lost?: boolean; // with period: who did not return in it
+      label: string; // the period's name, e.g. "第 1 周" / "Week 1"
+    };
 
 interface PersonSummary {
   person_id: number;
@@ -37,6 +47,9 @@ const strings = {
   'zh-CN': {
     reached: '到达「{s}」的用户',
     dropped: '到达上一步、未到达「{s}」的流失用户',
+    cohort: '{c} 同期群的全部用户',
+    retained: '{c} 同期群中在{s}回访的用户',
+    lost: '{c} 同期群中在{s}未回访的用户',
     row: '分组：{v}',
     total: '共 {n} 人',
     person: '用户',
@@ -51,6 +64,9 @@ const strings = {
   en: {
     reached: 'Persons who reached "{s}"',
     dropped: 'Persons who reached the step before "{s}" but not it',
+    cohort: 'All persons of the {c} cohort',
+    retained: 'Persons of the {c} cohort who returned in {s}',
+    lost: 'Persons of the {c} cohort who did not return in {s}',
     row: 'Row: {v}',
     total: '{n} persons',
     person: 'Person',
@@ -72,10 +88,10 @@ export function canListPersons(p: Membership): boolean {
   return p.role === 'owner' || p.role === 'admin' || p.role === 'analyst' || p.role === 'operator';
 }
 
-export function FunnelPersonsDrawer({ project, spec, pick, otherLabel, onClose }: {
+export function FigurePersonsDrawer({ project, spec, pick, otherLabel, onClose }: {
   project: Membership;
   spec: Spec;
-  pick?: FunnelPick;
+  pick?: FigurePick;
   otherLabel?: string; // how the breakdown's "$other" row is shown
   onClose: () => void;
 }) {
@@ -91,9 +107,12 @@ export function FunnelPersonsDrawer({ project, spec, pick, otherLabel, onClose }
     let alive = true;
     setLoading(true);
     setErr('');
-    api<Answer>('POST', `/api/v1/projects/${project.id}/funnel/persons`, {
-      spec, step: pick.step, dropped: pick.dropped, breakdown: pick.breakdown, limit: pageSize, offset: (page - 1) * pageSize,
-    })
+    const paging = { spec, limit: pageSize, offset: (page - 1) * pageSize };
+    const req =
+      pick.kind === 'funnel'
+        ? api<Answer>('POST', `/api/v1/projects/${project.id}/funnel/persons`, { ...paging, step: pick.step, dropped: pick.dropped, breakdown: pick.breakdown })
+        : api<Answer>('POST', `/api/v1/projects/${project.id}/retention/persons`, { ...paging, cohort: pick.cohort, period: pick.period, lost: pick.lost });
+    req
       .then((r) => alive && setAns(r))
       .catch((e) => alive && setErr((e as Error).message))
       .finally(() => alive && setLoading(false));
@@ -105,13 +124,19 @@ export function FunnelPersonsDrawer({ project, spec, pick, otherLabel, onClose }
     const f = new Intl.DateTimeFormat(lang, { timeZone: project.timezone, dateStyle: 'short', timeStyle: 'short', hour12: false });
     return (ms: number) => (ms ? f.format(new Date(ms)) : '–');
   }, [lang, project.timezone]);
-  const title = pick ? (pick.dropped ? s.dropped : s.reached).replace('{s}', pick.label) : '';
-  const row = pick?.breakdown !== undefined ? s.row.replace('{v}', pick.breakdown === '$other' ? otherLabel ?? pick.breakdown : pick.breakdown) : '';
+  let title = '';
+  let row = '';
+  if (pick?.kind === 'funnel') {
+    title = (pick.dropped ? s.dropped : s.reached).replace('{s}', pick.label);
+    if (pick.breakdown !== undefined) row = s.row.replace('{v}', pick.breakdown === '$other' ? otherLabel ?? pick.breakdown : pick.breakdown);
+  } else if (pick?.kind === 'retention') {
+    title = (pick.period === undefined ? s.cohort : pick.lost ? s.lost : s.retained).replace('{c}', pick.cohort).replace('{s}', pick.label);
+  }
   return (
-    <Drawer open={!!pick} onClose={onClose} width={Math.min(960, window.innerWidth - 48)} title={title} data-testid="funnel-persons" destroyOnClose>
+    <Drawer open={!!pick} onClose={onClose} width={Math.min(960, window.innerWidth - 48)} title={title} data-testid="figure-persons" destroyOnClose>
       <Typography.Paragraph type="secondary">
         {row && <Tag>{row}</Tag>}
-        {ans && <span data-testid="funnel-persons-total">{s.total.replace('{n}', ans.total.toLocaleString(lang))}</span>} · {s.hint}
+        {ans && <span data-testid="figure-persons-total">{s.total.replace('{n}', ans.total.toLocaleString(lang))}</span>} · {s.hint}
       </Typography.Paragraph>
       {err && <Alert type="error" message={err} style={{ marginBottom: 12 }} />}
       <Table<PersonSummary>
@@ -126,7 +151,7 @@ export function FunnelPersonsDrawer({ project, spec, pick, otherLabel, onClose }
           {
             title: s.person, dataIndex: 'distinct_id', key: 'id', width: 200, ellipsis: true,
             render: (v: string) => (
-              <Typography.Link data-testid="funnel-person-link" onClick={() => navigate(personPath(v))}>
+              <Typography.Link data-testid="figure-person-link" onClick={() => navigate(personPath(v))}>
                 {v}
               </Typography.Link>
             ),
