@@ -129,7 +129,9 @@ export function errorText(e: unknown, lang: 'zh-CN' | 'en'): string {
     if (e.code === 'invalid_credentials' && e.field === 'current_password') {
       text = lang === 'en' ? 'The current password is wrong' : '当前密码错误';
     }
-    if (m.detail && e.message) text += (lang === 'en' ? ': ' : '：') + e.message;
+    // The details without the field and the words the code already says.
+    const detail = e.detail.replace(/^cannot read the file: /, '');
+    if (m.detail && detail) text += (lang === 'en' ? ': ' : '：') + detail;
     return text;
   }
   if (e instanceof TypeError && /fetch|network|load failed/i.test(e.message)) return errorMessages.network_error[lang];

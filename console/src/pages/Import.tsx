@@ -4,9 +4,9 @@
 // project's recent imports come from the import API, polled while a job runs. Importing
 // takes the admin role; the server checks it anyway.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, Button, Card, Checkbox, Descriptions, Input, Progress, Select, Space, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, Button, Card, Checkbox, Descriptions, Input, Progress, Radio, Select, Space, Table, Tag, Typography, Upload } from 'antd';
 import type { UploadFile } from 'antd';
-import { api, upload, type Me, type Membership, type Role } from '../api';
+import { api, upload, useErrorText, type Me, type Membership, type Role } from '../api';
 import { useI18n, useStrings } from '../i18n';
 
 interface BadRow {
@@ -104,6 +104,32 @@ const strings = {
     resumed: '服务重启后已续传',
     nothingWritten: '没有写入任何事件。请修正文件或映射后重新导入，或勾选“跳过问题行”。',
     moreBad: '只列出前 {n} 行',
+    error_bad_rows: '文件中有问题行',
+    error_failed: '导入失败',
+    error_interrupted: '导入被服务重启中断',
+    builder: '按文件表头生成映射',
+    builderHint: '读取所选文件的第一行表头（只读前 64 KB，不上传），选好各列的含义后点“生成映射”，生成的 JSON 会放进下面的编辑框，可以继续修改。',
+    builderNoCSV: '只能从未压缩的 CSV/TSV 文件生成映射；其他文件请从预设开始或直接编写 JSON。',
+    builderEmpty: '文件的第一行没有列名',
+    eventName: '事件名',
+    eventFromColumn: '取自列',
+    eventFixed: '固定事件名',
+    eventFixedPlaceholder: '例如 Order Completed',
+    userId: '用户 ID 列',
+    anonId: '匿名 ID 列（可选）',
+    timeColumn: '时间列',
+    timeFormat: '时间格式',
+    zone: '时区',
+    props: '属性列',
+    propsHint: '勾选要作为事件属性导入的列',
+    propName: '属性名',
+    propType: '类型',
+    generate: '生成映射',
+    preview: '前 5 行预览',
+    noneCol: '（无）',
+    fmt_unix: 'Unix 秒',
+    fmt_unix_ms: 'Unix 毫秒',
+    fmt_rfc3339: 'RFC 3339（带时区偏移）',
   },
   en: {
     hint: 'Upload a file of past events (CSV or NDJSON, gzip allowed); a mapping turns each row into an event, with the same rules as the jingyun import command: by default, a file with any bad row imports nothing and its bad rows are listed by line number. See docs/import.md.',
@@ -146,6 +172,32 @@ const strings = {
     resumed: 'resumed after a server restart',
     nothingWritten: 'No event was written. Fix the file or the mapping and import it again, or tick "skip bad rows".',
     moreBad: 'only the first {n} are listed',
+    error_bad_rows: 'The file has bad rows',
+    error_failed: 'The import failed',
+    error_interrupted: 'A server restart interrupted the import',
+    builder: "Build the mapping from the file's header",
+    builderHint: "Reads the chosen file's header line (only its first 64 KB, nothing is uploaded). Say what the columns hold and press Build mapping: the JSON goes into the editor below, where it can still be changed.",
+    builderNoCSV: 'A mapping can be built only from an uncompressed CSV/TSV file; for other files start from a preset or write the JSON.',
+    builderEmpty: 'The first line of the file names no columns',
+    eventName: 'Event name',
+    eventFromColumn: 'from column',
+    eventFixed: 'the same name for every row',
+    eventFixedPlaceholder: 'e.g. Order Completed',
+    userId: 'User id column',
+    anonId: 'Anonymous id column (optional)',
+    timeColumn: 'Time column',
+    timeFormat: 'Time format',
+    zone: 'Time zone',
+    props: 'Property columns',
+    propsHint: 'Tick the columns to import as event properties',
+    propName: 'Property',
+    propType: 'Type',
+    generate: 'Build mapping',
+    preview: 'First 5 rows',
+    noneCol: '(none)',
+    fmt_unix: 'Unix seconds',
+    fmt_unix_ms: 'Unix milliseconds',
+    fmt_rfc3339: 'RFC 3339 (with offset)',
   },
 };
 
@@ -200,6 +252,7 @@ export function ImportPage({ project }: { project: Membership; me: Me }) {
 function ImportForm({ project }: { project: Membership }) {
   const { t, lang } = useI18n();
   const s = useStrings(strings);
+  const errorText = useErrorText();
   const base = `/api/v1/projects/${project.id}`;
   const [presets, setPresets] = useState<Preset[]>([]);
   const [start, setStart] = useState('');
@@ -214,7 +267,7 @@ function ImportForm({ project }: { project: Membership }) {
   const [err, setErr] = useState('');
   const timer = useRef<number>();
 
-  const fail = (e: unknown) => setErr(String((e as Error).message ?? e));
+  const fail = (e: unknown) => setErr(errorText(e));
   const load = useCallback(() => {
     return api<{ imports: Job[]; max_bytes: number }>('GET', base + '/imports').then((r) => {
       setJobs(r.imports);
@@ -327,6 +380,16 @@ function ImportForm({ project }: { project: Membership }) {
             {maxBytes > 0 && <Typography.Text type="secondary">≤ {fmtBytes(maxBytes, lang)}</Typography.Text>}
           </Space>
           {tooLarge && <Alert type="warning" message={`${file?.name}: > ${fmtBytes(maxBytes, lang)}`} />}
+          {file && (
+            <MappingBuilder
+              file={file}
+              zone={project.timezone}
+              onBuild={(json) => {
+                setStart('custom');
+                setMapping(json);
+              }}
+            />
+          )}
           <Space wrap>
             <Typography.Text strong style={{ display: 'inline-block', width: 90 }}>
               {s.mapping}
@@ -467,8 +530,15 @@ function JobCard({ job, onCancel }: { job: Job; onCancel: (id: string) => void }
           <Alert
             type={job.state === 'failed' ? 'error' : 'warning'}
             data-testid="job-error"
-            message={job.error}
-            description={job.error_code === 'bad_rows' ? s.nothingWritten : undefined}
+            message={
+              job.error_code && `error_${job.error_code}` in s ? s[`error_${job.error_code}` as 'error_failed'] : job.error
+            }
+            description={
+              <>
+                {job.error_code && `error_${job.error_code}` in s && <div>{job.error}</div>}
+                {job.error_code === 'bad_rows' && <div>{s.nothingWritten}</div>}
+              </>
+            }
           />
         )}
         {!!job.bad_rows?.length && (
@@ -483,7 +553,7 @@ function JobCard({ job, onCancel }: { job: Job; onCancel: (id: string) => void }
                 { title: s.line, dataIndex: 'line', width: 90, render: (v: number) => <span data-testid="bad-line">{v}</span> },
                 { title: s.kind, dataIndex: 'kind', width: 150 },
                 { title: s.column, dataIndex: 'column', width: 150, ellipsis: true },
-                { title: s.reason, dataIndex: 'reason', ellipsis: true },
+                { title: s.reason, dataIndex: 'reason', render: (v: string) => <span style={{ wordBreak: 'break-word' }}>{v}</span> },
               ]}
             />
             {job.bad_row_count > job.bad_rows.length && (
@@ -491,6 +561,251 @@ function JobCard({ job, onCancel }: { job: Job; onCancel: (id: string) => void }
             )}
           </>
         )}
+      </Space>
+    </Card>
+  );
+}
+
+// splitCSV splits the lines of a file's start into cells (quotes as in RFC 4180; a quoted
+// newline is kept in its cell). The last, possibly cut, line is dropped unless it is the only one.
+function splitCSV(text: string, delim: string, maxRows: number): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length && rows.length < maxRows; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === '') quoted = true;
+    else if (c === delim) {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if ((cell || row.length) && rows.length === 0) rows.push([...row, cell]);
+  return rows;
+}
+
+const timeFormats = ['rfc3339', 'unix', 'unix_ms', '2006-01-02 15:04:05', '2006/01/02 15:04:05', '2006-01-02 15:04', '2006/1/2 15:04', '02/01/2006 15:04', '01/02/2006 15:04', '2006-01-02'];
+const propTypes = ['string', 'int', 'float', 'decimal', 'decimal_string', 'bool'];
+
+// guessFormat picks the time format a cell looks like.
+function guessFormat(v: string | undefined): string {
+  const c = (v ?? '').trim();
+  if (/^\d{13}$/.test(c)) return 'unix_ms';
+  if (/^\d{9,10}(\.\d+)?$/.test(c)) return 'unix';
+  if (/^\d{4}-\d\d-\d\dT.*(Z|[+-]\d\d:?\d\d)$/.test(c)) return 'rfc3339';
+  if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(c)) return '2006-01-02 15:04:05';
+  if (/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d$/.test(c)) return '2006/01/02 15:04:05';
+  if (/^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(c)) return '2006-01-02 15:04';
+  if (/^\d{4}-\d\d-\d\d$/.test(c)) return '2006-01-02';
+  return 'rfc3339';
+}
+
+// guessType picks a property type from sample cells.
+function guessType(cells: string[]): string {
+  const v = cells.map((c) => c.trim()).filter(Boolean);
+  if (!v.length) return 'string';
+  if (v.every((c) => /^[+-]?\d{1,15}$/.test(c))) return 'int';
+  if (v.every((c) => /^[+-]?\d+\.\d+$/.test(c) || /^[+-]?\d+$/.test(c))) return 'decimal';
+  if (v.every((c) => /^(true|false)$/i.test(c))) return 'bool';
+  return 'string';
+}
+
+const pick = (cols: string[], re: RegExp) => cols.find((c) => re.test(c)) ?? '';
+
+interface Prop {
+  column: string;
+  on: boolean;
+  name: string;
+  type: string;
+}
+
+// MappingBuilder reads the header and first rows of a chosen CSV file in the browser and
+// builds a mapping from what the user says each column holds (docs/import.md, "The mapping
+// file"); onBuild gets the JSON text.
+function MappingBuilder({ file, zone, onBuild }: { file: File; zone: string; onBuild: (json: string) => void }) {
+  const s = useStrings(strings);
+  const [rows, setRows] = useState<string[][]>();
+  const [delim, setDelim] = useState(',');
+  const [eventMode, setEventMode] = useState<'column' | 'name'>('column');
+  const [eventColumn, setEventColumn] = useState('');
+  const [eventName, setEventName] = useState('');
+  const [userCol, setUserCol] = useState('');
+  const [anonCol, setAnonCol] = useState('');
+  const [timeCol, setTimeCol] = useState('');
+  const [format, setFormat] = useState('rfc3339');
+  const [tz, setTz] = useState(zone);
+  const [props, setProps] = useState<Prop[]>([]);
+  const csvLike = !/\.(gz|json|ndjson|jsonl)$/i.test(file.name);
+
+  useEffect(() => {
+    if (!csvLike) return;
+    let live = true;
+    file
+      .slice(0, 64 * 1024)
+      .text()
+      .then((text) => {
+        if (!live) return;
+        const first = text.split(/\r?\n/, 1)[0] ?? '';
+        const d = /\.tsv$/i.test(file.name) || first.split('\t').length > first.split(',').length ? '\t' : first.split(';').length > first.split(',').length ? ';' : ',';
+        const r = splitCSV(text.replace(/^\uFEFF/, ''), d, 6);
+        setDelim(d);
+        setRows(r);
+        const cols = r[0] ?? [];
+        const ev = pick(cols, /^(event|event_name|behavior|behaviour|action|type)$/i);
+        setEventMode(ev ? 'column' : 'name');
+        setEventColumn(ev);
+        const user = pick(cols, /user|member|customer|uid/i);
+        setUserCol(user);
+        setAnonCol(pick(cols, /anonymous|device|anon/i));
+        const time = pick(cols, /^(time|timestamp|ts|date|datetime|created|created_at|event_time)$|time|date|created|_at$/i);
+        setTimeCol(time);
+        const ti = cols.indexOf(time);
+        setFormat(guessFormat(r[1]?.[ti]));
+        setProps(
+          cols.map((c, i) => ({
+            column: c,
+            on: !!c,
+            name: c,
+            type: guessType(r.slice(1).map((x) => x[i] ?? '')),
+          })),
+        );
+      });
+    return () => {
+      live = false;
+    };
+  }, [file, csvLike]);
+
+  if (!csvLike) return <Alert type="info" showIcon message={s.builderNoCSV} data-testid="mapping-builder" />;
+  if (!rows) return null;
+  const cols = rows[0] ?? [];
+  if (!cols.length || cols.every((c) => !c.trim())) return <Alert type="warning" message={s.builderEmpty} data-testid="mapping-builder" />;
+  const colOptions = cols.map((c) => ({ value: c, label: c }));
+  const withNone = [{ value: '', label: s.noneCol }, ...colOptions];
+  const layout = !['rfc3339', 'unix', 'unix_ms'].includes(format);
+  // Columns that say who, what or when are not offered as properties.
+  const used = new Set([eventMode === 'column' ? eventColumn : '', userCol, anonCol, timeCol].filter(Boolean));
+  const chooseTime = (c: string) => {
+    setTimeCol(c);
+    setFormat(guessFormat(rows[1]?.[cols.indexOf(c)]));
+  };
+  const ready = !!userCol && !!timeCol && (eventMode === 'column' ? !!eventColumn : !!eventName.trim() && !eventName.trim().startsWith('$')) && (!layout || !!tz);
+
+  const build = () => {
+    const m: Record<string, unknown> = { format: 'csv' };
+    if (delim !== ',') m.csv = { delimiter: delim };
+    m.event = eventMode === 'column' ? { column: eventColumn } : { name: eventName.trim() };
+    m.person = anonCol ? { user_id: userCol, anonymous_id: anonCol } : { user_id: userCol };
+    m.time = layout ? { column: timeCol, format, zone: tz } : { column: timeCol, format };
+    const ps = props.filter((p) => p.on && !used.has(p.column) && p.name.trim()).map((p) => (p.type === 'string' ? { column: p.column, name: p.name.trim() } : { column: p.column, name: p.name.trim(), type: p.type }));
+    if (ps.length) m.properties = ps;
+    onBuild(JSON.stringify(m, null, 2) + '\n');
+  };
+  const label = (t: string) => (
+    <Typography.Text type="secondary" style={{ display: 'inline-block', minWidth: 110 }}>
+      {t}
+    </Typography.Text>
+  );
+  const fmtLabel = (f: string) => (f === 'unix' ? s.fmt_unix : f === 'unix_ms' ? s.fmt_unix_ms : f === 'rfc3339' ? s.fmt_rfc3339 : f);
+  return (
+    <Card size="small" type="inner" title={s.builder} data-testid="mapping-builder">
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <Typography.Text type="secondary">{s.builderHint}</Typography.Text>
+        <Space wrap>
+          {label(s.eventName)}
+          <Radio.Group value={eventMode} onChange={(e) => setEventMode(e.target.value)}>
+            <Radio value="column">{s.eventFromColumn}</Radio>
+            <Radio value="name">{s.eventFixed}</Radio>
+          </Radio.Group>
+          {eventMode === 'column' ? (
+            <Select value={eventColumn || undefined} onChange={setEventColumn} options={colOptions} style={{ width: 200 }} data-testid="builder-event-column" />
+          ) : (
+            <Input value={eventName} onChange={(e) => setEventName(e.target.value)} placeholder={s.eventFixedPlaceholder} style={{ width: 200 }} data-testid="builder-event-name" />
+          )}
+        </Space>
+        <Space wrap>
+          {label(s.userId)}
+          <Select value={userCol || undefined} onChange={setUserCol} options={colOptions} style={{ width: 200 }} data-testid="builder-user" />
+          {label(s.anonId)}
+          <Select value={anonCol} onChange={setAnonCol} options={withNone} style={{ width: 200 }} />
+        </Space>
+        <Space wrap>
+          {label(s.timeColumn)}
+          <Select value={timeCol || undefined} onChange={chooseTime} options={colOptions} style={{ width: 200 }} data-testid="builder-time" />
+          {label(s.timeFormat)}
+          <Select value={format} onChange={setFormat} options={timeFormats.map((f) => ({ value: f, label: fmtLabel(f) }))} style={{ width: 220 }} data-testid="builder-format" />
+          {layout && (
+            <>
+              {label(s.zone)}
+              <Input value={tz} onChange={(e) => setTz(e.target.value.trim())} style={{ width: 160 }} />
+            </>
+          )}
+        </Space>
+        <div>
+          {label(s.props)}
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {s.propsHint}
+          </Typography.Text>
+        </div>
+        <Table<Prop>
+          size="small"
+          rowKey="column"
+          pagination={false}
+          dataSource={props}
+          scroll={{ y: 240 }}
+          columns={[
+            {
+              title: '',
+              width: 40,
+              render: (_, p, i) => <Checkbox checked={p.on && !used.has(p.column)} disabled={used.has(p.column)} onChange={(e) => setProps(props.map((q, j) => (j === i ? { ...q, on: e.target.checked } : q)))} />,
+            },
+            { title: s.column, dataIndex: 'column', ellipsis: true },
+            {
+              title: s.propName,
+              width: 220,
+              render: (_, p, i) => <Input size="small" value={p.name} disabled={!p.on || used.has(p.column)} onChange={(e) => setProps(props.map((q, j) => (j === i ? { ...q, name: e.target.value } : q)))} />,
+            },
+            {
+              title: s.propType,
+              width: 170,
+              render: (_, p, i) => (
+                <Select
+                  size="small"
+                  value={p.type}
+                  disabled={!p.on || used.has(p.column)}
+                  style={{ width: 150 }}
+                  options={propTypes.map((t) => ({ value: t, label: t }))}
+                  onChange={(v) => setProps(props.map((q, j) => (j === i ? { ...q, type: v } : q)))}
+                />
+              ),
+            },
+          ]}
+        />
+        <Typography.Text strong>{s.preview}</Typography.Text>
+        <Table<{ n: number; cells: string[] }>
+          size="small"
+          data-testid="builder-preview"
+          rowKey="n"
+          pagination={false}
+          dataSource={rows.slice(1, 6).map((cells, n) => ({ n, cells }))}
+          scroll={{ x: 'max-content' }}
+          columns={cols.map((c, i) => ({ title: c, key: String(i), render: (_: unknown, r: { cells: string[] }) => r.cells[i] ?? '' }))}
+        />
+        <Button type="primary" ghost onClick={build} disabled={!ready} data-testid="builder-generate">
+          {s.generate}
+        </Button>
       </Space>
     </Card>
   );
