@@ -82,6 +82,11 @@ export default async function (h, lang) {
   if (Number(shownOrders) !== prof.orders.count) fail(`order count shown ${shownOrders}, API says ${prof.orders.count}`);
   const recent = await page.locator('[data-testid=recent-orders] .ant-table-row').count();
   if (recent !== prof.orders.recent.length) fail(`recent orders shown ${recent}, API has ${prof.orders.recent.length}`);
+  // Every recent order says whether it was completed, cancelled or refunded, and the note
+  // says what the count includes.
+  const kinds = await page.locator('[data-testid=recent-orders] [data-testid=order-kind]').count();
+  if (kinds !== prof.orders.recent.length) fail(`${kinds} of ${prof.orders.recent.length} recent orders show their kind`);
+  if (!(await page.locator('[data-testid=orders-note]').count())) fail('the orders card lacks its note on what is counted');
   if (prof.traits && Object.keys(prof.traits).length) {
     const traits = await page.locator('[data-testid=trait]').count();
     if (traits !== Object.keys(prof.traits).length) fail(`traits shown ${traits}, API has ${Object.keys(prof.traits).length}`);
