@@ -3,7 +3,7 @@
 // spec back into the analysis pages' form state.
 import { useEffect, useState } from 'react';
 import { api, type Filter, type Membership, type QueryAnswer, type Spec } from './api';
-import type { FilterRow } from './widgets';
+import type { FilterRow, RangeValue } from './widgets';
 
 export interface Insight {
   id: number;
@@ -121,6 +121,16 @@ export function daysOf(spec: Spec, choices = [7, 14, 30, 90]): number | undefine
   const m = /^-(\d+)d$/.exec(spec.date_range.from);
   const d = m && spec.date_range.to === 'today' ? Number(m[1]) + 1 : 0;
   return choices.includes(d) ? d : undefined;
+}
+
+// rangeOf is the page's range of a saved spec: a choice of days, or the spec's dates when
+// both ends are dates (YYYY-MM-DD); undefined for any other range.
+export function rangeOf(spec: Spec, choices = [7, 14, 30, 90]): RangeValue | undefined {
+  const d = daysOf(spec, choices);
+  if (d) return d;
+  const date = /^\d{4}-\d{2}-\d{2}$/;
+  const { from, to } = spec.date_range;
+  return date.test(from) && to && date.test(to) ? { from, to } : undefined;
 }
 
 // filterRows turns a spec's filters back into the filter editor's rows.

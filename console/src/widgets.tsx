@@ -1,8 +1,9 @@
 // Form pieces shared by the analysis pages: event picker, filters, range and the
 // "computed at" line.
 import { useMemo, useState } from 'react';
-import { AutoComplete, Button, Empty, Input, Select, Space, Typography } from 'antd';
-import { runQuery, type Filter, type Operator, type QueryAnswer, type Spec } from './api';
+import { AutoComplete, Button, DatePicker, Empty, Input, Select, Space, Typography } from 'antd';
+import dayjs from 'dayjs';
+import { rangeFor, runQuery, type DateRange, type Filter, type Operator, type QueryAnswer, type Spec } from './api';
 import { matches, useEventDefinitions, usePropertyDefinitions } from './definitions';
 import { useI18n, useStrings, type Lang } from './i18n';
 import { channelName, sceneName } from './scenes';
@@ -22,6 +23,7 @@ const strings = {
     op_is_set: '有值',
     op_is_not_set: '没有值',
     inHint: '多个值用逗号分隔',
+    custom: '自定义日期',
     cached: '缓存',
     other: '其他',
     notSet: '(未设置)',
@@ -43,6 +45,7 @@ const strings = {
     op_is_set: 'is set',
     op_is_not_set: 'is not set',
     inHint: 'values separated by commas',
+    custom: 'Custom dates',
     cached: 'cached',
     other: 'Other',
     notSet: '(not set)',
@@ -259,10 +262,61 @@ export function FiltersEditor({ rows, onChange, events = [] }: { rows: FilterRow
   );
 }
 
-export function RangeSelect({ value, onChange, choices = [7, 14, 30, 90] }: { value: number; onChange: (d: number) => void; choices?: number[] }) {
+// RangeValue is an analysis page's range: the last n days (today included), or dates of
+// the project's calendar, both ends included (YYYY-MM-DD, as the spec takes them).
+export type RangeValue = number | { from: string; to: string };
+
+// dateRangeOf is the spec's date_range of a page's range.
+export function dateRangeOf(r: RangeValue): DateRange {
+  return typeof r === 'number' ? rangeFor(r).current : { from: r.from, to: r.to };
+}
+
+type RangeProps =
+  | { value: number; onChange: (d: number) => void; choices?: number[]; custom?: false }
+  | { value: RangeValue; onChange: (d: RangeValue) => void; choices?: number[]; custom: true };
+
+// RangeSelect picks the last 7 / 14 / 30 / 90 days or, with custom, also two dates
+// ("custom dates…": a range picker beside it).
+export function RangeSelect(props: RangeProps) {
+  const { value, choices = [7, 14, 30, 90] } = props;
+  const onChange = props.onChange as (d: RangeValue) => void;
   const { t } = useI18n();
+  const s = useStrings(strings);
   const label = (d: number) => (d === 7 ? t('last7') : d === 14 ? t('last14') : d === 30 ? t('last30') : t('last90'));
-  return <Select value={value} onChange={onChange} style={{ width: 140 }} data-testid="range" options={choices.map((d) => ({ value: d, label: label(d) }))} />;
+  const custom = typeof value !== 'number';
+  const [picking, setPicking] = useState(custom);
+  const days = typeof value === 'number' ? value : 0;
+  const pick = (v: number | 'custom') => {
+    if (v === 'custom') {
+      setPicking(true);
+      const to = dayjs();
+      onChange({ from: to.subtract((days || 14) - 1, 'day').format('YYYY-MM-DD'), to: to.format('YYYY-MM-DD') });
+    } else {
+      setPicking(false);
+      onChange(v);
+    }
+  };
+  return (
+    <Space.Compact>
+      <Select
+        value={custom || picking ? 'custom' : value}
+        onChange={pick}
+        style={{ width: 140 }}
+        data-testid="range"
+        popupMatchSelectWidth={false}
+        options={[...choices.map((d) => ({ value: d as number | 'custom', label: label(d) })), ...(props.custom ? [{ value: 'custom' as const, label: s.custom }] : [])]}
+      />
+      {custom && (
+        <DatePicker.RangePicker
+          allowClear={false}
+          value={[dayjs(value.from), dayjs(value.to)]}
+          onChange={(v) => v?.[0] && v?.[1] && onChange({ from: v[0].format('YYYY-MM-DD'), to: v[1].format('YYYY-MM-DD') })}
+          style={{ width: 240 }}
+          data-testid="range-dates"
+        />
+      )}
+    </Space.Compact>
+  );
 }
 
 // ComputedAt says when the answers were computed, in the project's time zone, and how long

@@ -2,19 +2,19 @@
 // overall conversion, time between steps, an optional breakdown by a step-1 property.
 import { useState } from 'react';
 import { Alert, Button, Card, Form, InputNumber, Select, Space, Typography } from 'antd';
-import { rangeFor, type Membership, type Spec } from '../api';
+import { type Membership, type Spec } from '../api';
 import { InsightView } from '../InsightView';
-import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
+import { rangeOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { SaveInsight } from '../SaveInsight';
 import { useI18n } from '../i18n';
 import { prefill } from '../router';
-import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow , useRunQuery } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow, type RangeValue, dateRangeOf , useRunQuery } from '../widgets';
 
 export function FunnelPage({ project }: { project: Membership }) {
   const { t } = useI18n();
   const [init] = useState(() => prefill('funnel')); // opened from an overview figure
   const [steps, setSteps] = useState<string[]>(init?.spec.steps?.map((s) => s.event) ?? ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed']);
-  const [days, setDays] = useState(init?.days ?? 14);
+  const [days, setDays] = useState<RangeValue>(init?.days ?? 14);
   const [window, setWindow] = useState(init?.spec.window ?? '24h');
   const [breakdown, setBreakdown] = useState(init?.spec.breakdown?.property ?? '');
   const [limit, setLimit] = useState(init?.spec.breakdown?.limit ?? 5);
@@ -22,7 +22,7 @@ export function FunnelPage({ project }: { project: Membership }) {
   const { answer, spec: shown, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
-    const spec: Spec = { kind: 'funnel', window, date_range: rangeFor(days).current, steps: steps.map((event) => ({ event })) };
+    const spec: Spec = { kind: 'funnel', window, date_range: dateRangeOf(days), steps: steps.map((event) => ({ event })) };
     if (breakdown.trim()) spec.breakdown = { property: breakdown.trim(), limit };
     const f = toFilters(filters);
     if (f) spec.filters = f;
@@ -37,7 +37,7 @@ export function FunnelPage({ project }: { project: Membership }) {
     (i) => {
       const sp = i.spec;
       setSteps((sp.steps ?? []).map((s) => s.event));
-      setDays(daysOf(sp) ?? days);
+      setDays(rangeOf(sp) ?? days);
       setWindow(sp.window ?? '24h');
       setBreakdown(sp.breakdown?.property ?? '');
       setLimit(sp.breakdown?.limit ?? 5);
@@ -79,7 +79,7 @@ export function FunnelPage({ project }: { project: Membership }) {
           </Form.Item>
           <Space wrap align="end">
             <Form.Item label={t('range')}>
-              <RangeSelect value={days} onChange={setDays} />
+              <RangeSelect custom value={days} onChange={setDays} />
             </Form.Item>
             <Form.Item label={t('window')}>
               <Select value={window} onChange={setWindow} style={{ width: 110 }} options={['30m', '1h', '24h', '72h', '7d', '30d'].map((v) => ({ value: v, label: v }))} />

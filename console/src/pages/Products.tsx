@@ -3,12 +3,12 @@
 // figure, as a bar chart and a table. The overview's top products open it prefilled.
 import { useState } from 'react';
 import { Alert, Button, Card, Form, InputNumber, Select, Space, Table, Tooltip, Typography } from 'antd';
-import { rangeFor, type Membership, type ProductRow, type ProductsResult, type Spec } from '../api';
+import { type Membership, type ProductRow, type ProductsResult, type Spec } from '../api';
 import { Chart, palette } from '../Chart';
 import { useI18n, useStrings } from '../i18n';
 import { prefill } from '../router';
-import { ComputedAt, EventPicker, FiltersEditor, fmtNumber, NoData, RangeSelect, toFilters, type FilterRow, useLabels, useRunQuery } from '../widgets';
-import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
+import { ComputedAt, EventPicker, FiltersEditor, fmtNumber, NoData, RangeSelect, toFilters, type FilterRow, type RangeValue, dateRangeOf, useLabels, useRunQuery } from '../widgets';
+import { rangeOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { SaveInsight } from '../SaveInsight';
 import type { ProductSort } from '../spec.gen';
 
@@ -58,12 +58,12 @@ export function ProductsPage({ project }: { project: Membership }) {
   const [event, setEvent] = useState(init?.spec.event ?? 'Order Completed');
   const [sort, setSort] = useState<ProductSort>(init?.spec.sort ?? 'revenue');
   const [limit, setLimit] = useState(init?.spec.limit ?? 20);
-  const [days, setDays] = useState(init?.days ?? 30);
+  const [days, setDays] = useState<RangeValue>(init?.days ?? 30);
   const [filters, setFilters] = useState<FilterRow[]>([]);
   const { answer, spec: shown, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
-    const spec: Spec = { kind: 'products', date_range: rangeFor(days).current, event, sort, limit };
+    const spec: Spec = { kind: 'products', date_range: dateRangeOf(days), event, sort, limit };
     const f = toFilters(filters);
     if (f) spec.filters = f;
     return spec;
@@ -79,7 +79,7 @@ export function ProductsPage({ project }: { project: Membership }) {
       setEvent(sp.event ?? 'Order Completed');
       setSort(sp.sort ?? 'revenue');
       setLimit(sp.limit ?? 10);
-      setDays(daysOf(sp) ?? days);
+      setDays(rangeOf(sp) ?? days);
       setFilters(filterRows(sp.filters));
       run(sp);
     },
@@ -110,7 +110,7 @@ export function ProductsPage({ project }: { project: Membership }) {
             <EventPicker value={event} onChange={setEvent} testid="order-event" />
           </Form.Item>
           <Form.Item label={t('range')}>
-            <RangeSelect value={days} onChange={setDays} />
+            <RangeSelect custom value={days} onChange={setDays} />
           </Form.Item>
           <Form.Item label={s.sortBy}>
             <Select value={sort} onChange={setSort} style={{ width: 120 }} data-testid="sort" options={sorts.map((v) => ({ value: v, label: s[v] }))} />

@@ -2,13 +2,13 @@
 // event in each later period, as a table shaded by rate and a curve of the average.
 import { useState } from 'react';
 import { Alert, Button, Card, Checkbox, Form, InputNumber, Select, Space, Typography } from 'antd';
-import { rangeFor, type Interval, type Membership, type Spec } from '../api';
+import { type Interval, type Membership, type Spec } from '../api';
 import { useI18n, type Key } from '../i18n';
 import { InsightView } from '../InsightView';
-import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
+import { rangeOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { prefill } from '../router';
 import { SaveInsight } from '../SaveInsight';
-import { ComputedAt, EventPicker, FiltersEditor, RangeSelect, toFilters, type FilterRow , useRunQuery } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, RangeSelect, toFilters, type FilterRow, type RangeValue, dateRangeOf , useRunQuery } from '../widgets';
 
 export function RetentionPage({ project }: { project: Membership }) {
   const { t } = useI18n();
@@ -18,14 +18,14 @@ export function RetentionPage({ project }: { project: Membership }) {
   const [period, setPeriod] = useState<Interval>(init?.spec.period ?? 'day');
   const [periods, setPeriods] = useState(init?.spec.periods ?? 7);
   const [firstTime, setFirstTime] = useState(init?.spec.first_time ?? true);
-  const [days, setDays] = useState(init?.days ?? 14);
+  const [days, setDays] = useState<RangeValue>(init?.days ?? 14);
   const [filters, setFilters] = useState<FilterRow[]>([]);
   const { answer, spec: shown, err, setErr, busy, exec } = useRunQuery(project.id);
 
   const buildSpec = (): Spec => {
     const spec: Spec = {
       kind: 'retention',
-      date_range: rangeFor(days).current,
+      date_range: dateRangeOf(days),
       start_event: { event: start },
       return_event: { event: ret },
       period,
@@ -49,7 +49,7 @@ export function RetentionPage({ project }: { project: Membership }) {
       setPeriod(sp.period ?? 'day');
       setPeriods(sp.periods ?? 7);
       setFirstTime(!!sp.first_time);
-      setDays(daysOf(sp) ?? days);
+      setDays(rangeOf(sp) ?? days);
       setFilters(filterRows(sp.filters));
       run(sp);
     },
@@ -78,7 +78,7 @@ export function RetentionPage({ project }: { project: Membership }) {
               <EventPicker value={ret} onChange={setRet} testid="return-event" />
             </Form.Item>
             <Form.Item label={t('range')}>
-              <RangeSelect value={days} onChange={setDays} />
+              <RangeSelect custom value={days} onChange={setDays} />
             </Form.Item>
             <Form.Item label={t('period')}>
               <Select value={period} onChange={setPeriod} style={{ width: 100 }} options={(['day', 'week', 'month'] as const).map((v) => ({ value: v, label: t(v as Key) }))} />

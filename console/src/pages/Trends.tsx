@@ -2,13 +2,13 @@
 // interval, an optional formula over them, the previous period, a breakdown and filters.
 import { useState } from 'react';
 import { Alert, Button, Card, Checkbox, Form, Input, InputNumber, Select, Space, Typography } from 'antd';
-import { rangeFor, type Membership, type Series, type Spec } from '../api';
+import { type Membership, type Series, type Spec } from '../api';
 import { InsightView } from '../InsightView';
-import { daysOf, filterRows, useSavedInsight, type Insight } from '../insights';
+import { rangeOf, filterRows, useSavedInsight, type Insight } from '../insights';
 import { SaveInsight } from '../SaveInsight';
 import { useI18n, type Key } from '../i18n';
 import { prefill } from '../router';
-import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow , useRunQuery } from '../widgets';
+import { ComputedAt, EventPicker, FiltersEditor, PropertyPicker, RangeSelect, toFilters, type FilterRow, type RangeValue, dateRangeOf , useRunQuery } from '../widgets';
 
 const maths = ['total', 'dau', 'sum', 'avg', 'min', 'max', 'median', 'p90', 'per_person_avg'];
 const needsProperty = (m?: string) => ['sum', 'avg', 'min', 'max', 'median', 'p90'].includes(m ?? '');
@@ -18,7 +18,7 @@ export function TrendsPage({ project }: { project: Membership }) {
   const { t } = useI18n();
   const [init] = useState(() => prefill('trends')); // opened from an overview figure
   const [series, setSeries] = useState<Series[]>(init?.spec.series ?? [{ event: 'App Launched', math: 'dau' }, { event: 'Order Completed', math: 'dau' }]);
-  const [days, setDays] = useState(init?.days ?? 14);
+  const [days, setDays] = useState<RangeValue>(init?.days ?? 14);
   const [interval, setInterval] = useState(init?.spec.interval ?? 'day');
   const [compare, setCompare] = useState(init?.spec.compare ?? false);
   const [formula, setFormula] = useState(init?.spec.formula ?? '');
@@ -31,7 +31,7 @@ export function TrendsPage({ project }: { project: Membership }) {
     const spec: Spec = {
       kind: 'trends',
       interval,
-      date_range: rangeFor(days).current,
+      date_range: dateRangeOf(days),
       series: series.map((s) => (needsProperty(s.math) ? s : { event: s.event, math: s.math })),
     };
     if (compare) spec.compare = true;
@@ -50,7 +50,7 @@ export function TrendsPage({ project }: { project: Membership }) {
     (i) => {
       const sp = i.spec;
       setSeries(sp.series ?? []);
-      setDays(daysOf(sp) ?? days);
+      setDays(rangeOf(sp) ?? days);
       setInterval(sp.interval ?? 'day');
       setCompare(!!sp.compare);
       setFormula(sp.formula ?? '');
@@ -101,7 +101,7 @@ export function TrendsPage({ project }: { project: Membership }) {
           </Form.Item>
           <Space wrap align="end">
             <Form.Item label={t('range')}>
-              <RangeSelect value={days} onChange={setDays} />
+              <RangeSelect custom value={days} onChange={setDays} />
             </Form.Item>
             <Form.Item label={t('interval')}>
               <Select value={interval} onChange={setInterval} style={{ width: 100 }} options={['hour', 'day', 'week', 'month'].map((v) => ({ value: v, label: t(v as Key) }))} />
