@@ -62,6 +62,7 @@ func verbs() []verb {
 		{"person delete", "delete a person and all their data (PIPL/GDPR request)", "jingyun person delete --project 1 user-42", runPersonDelete},
 		{"person show", "print a person's profile, orders and latest events as JSON", "jingyun person show --project 1 m100042    (or --server http://127.0.0.1:8080 --key sk_…)", runPersonShow},
 		{"person search", "search persons by distinct id prefix or trait value; prints JSON", "jingyun person search --project 1 city=上海", runPersonSearch},
+		{"person trends", "list the persons behind a point of a trends line; prints JSON", "jingyun person trends --project 1 --series A --time 2026-11-20 trends.json", runPersonTrends},
 		{"person funnel", "list the persons who reached (or dropped before) a funnel step; prints JSON", "jingyun person funnel --project 1 --step 4 funnel.json", runPersonFunnel},
 		{"person retention", "list the persons of a retention cohort (who returned in a period, or not); prints JSON", "jingyun person retention --project 1 --cohort 2026-11-02 --period 1 retention.json", runPersonRetention},
 		{"definitions list", "list event names (volume, last seen, display name) or an event's property paths as JSON", "jingyun definitions list --project 1 --event \"Order Completed\"", runDefinitionsList},

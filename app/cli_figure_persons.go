@@ -15,9 +15,9 @@ import (
 	"github.com/jingyun/jingyun/query"
 )
 
-// The person funnel and person retention verbs: the persons behind a figure of a funnel or
-// a retention table, from the local data dir or a running server (POST …/funnel/persons,
-// …/retention/persons), printed as JSON.
+// The person trends, person funnel and person retention verbs: the persons behind a figure
+// of a trends line, a funnel or a retention table, from the local data dir or a running
+// server (POST …/trends/persons, …/funnel/persons, …/retention/persons), printed as JSON.
 
 func runPersonFunnel(ctx context.Context, env *cliEnv, args []string) error {
 	f := newPersonFlags(env, "person funnel", `jingyun person funnel --data ./data --project 1 --step 4 docs/examples/funnel.json
@@ -31,6 +31,19 @@ func runPersonFunnel(ctx context.Context, env *cliEnv, args []string) error {
 			return nil, &usageError{"--step is required: the step whose persons to list, from 1"}
 		}
 		return analysis.StepPersons{Step: *step, Dropped: *dropped, Breakdown: breakdown.ptr()}, nil
+	})
+}
+
+func runPersonTrends(ctx context.Context, env *cliEnv, args []string) error {
+	f := newPersonFlags(env, "person trends", `jingyun person trends --data ./data --project 1 --series A --time 2026-11-20 docs/examples/trends.json
+  jingyun person trends --server http://127.0.0.1:8080 --key sk_… --project 1 --series B --compare trends.json`)
+	series := f.String("series", "A", "the series' letter")
+	at := f.String("time", "", "the point, as the result labels it (2026-11-20, or 2026-11-20T13:00 for hours); without it, the whole range")
+	var breakdown optionalString
+	f.Var(&breakdown, "breakdown", "only this breakdown line (a value, or $other)")
+	compare := f.Bool("compare", false, "the previous period's line")
+	return runFigurePersons(ctx, env, f, args, "/trends/persons", func() (any, error) {
+		return analysis.PointPersons{Series: *series, Time: *at, Breakdown: breakdown.ptr(), Compare: *compare}, nil
 	})
 }
 

@@ -233,6 +233,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", p + "/persons/nobody/events", nil, auth.Operator, 404, "person_not_found", nil},
 		{"POST", p + "/funnel/persons", map[string]any{"step": 1, "spec": map[string]any{"kind": "funnel", "date_range": map[string]any{"from": "-7d"},
 			"steps": []any{map[string]any{"event": "Product Viewed"}, map[string]any{"event": "Order Completed"}}}}, auth.Operator, 200, "", nil},
+		{"POST", p + "/trends/persons", map[string]any{"series": "A", "spec": map[string]any{"kind": "trends", "date_range": map[string]any{"from": "-7d"},
+			"series": []any{map[string]any{"event": "Order Completed"}}}}, auth.Operator, 200, "", nil},
 		{"POST", p + "/retention/persons", map[string]any{"cohort": "1999-01-01", "spec": map[string]any{"kind": "retention", "date_range": map[string]any{"from": "-7d"},
 			"start_event": map[string]any{"event": "App Launched"}, "return_event": map[string]any{"event": "App Launched"}}}, auth.Operator, 400, "invalid_value", nil},
 		{"GET", p + "/import-presets", nil, auth.Admin, 200, "", nil},

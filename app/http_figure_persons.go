@@ -16,12 +16,15 @@ import (
 	"github.com/jingyun/jingyun/query"
 )
 
-// Figure persons: who is behind a figure of a funnel (reached a step, or dropped before it)
-// or of a retention table (a cohort, who returned in a period, or who did not), listed as
-// persons summaries a page at a time. Operator and up, as persons are.
+// Figure persons: who is behind a figure of a trends line (a point, or the whole range), a
+// funnel (reached a step, or dropped before it) or a retention table (a cohort, who
+// returned in a period, or who did not), listed as persons summaries a page at a time.
+// Operator and up, as persons are.
 
-// registerFigurePersons adds POST …/funnel/persons and POST …/retention/persons.
+// registerFigurePersons adds POST …/trends/persons, …/funnel/persons and
+// …/retention/persons.
 func (a *App) registerFigurePersons(mux *http.ServeMux, g *auth.Guard) {
+	mux.HandleFunc("POST /api/v1/projects/{project}/trends/persons", g.Project(auth.PersonsRead, onProject(a.handleTrendsPersons)))
 	mux.HandleFunc("POST /api/v1/projects/{project}/funnel/persons", g.Project(auth.PersonsRead, onProject(a.handleFunnelPersons)))
 	mux.HandleFunc("POST /api/v1/projects/{project}/retention/persons", g.Project(auth.PersonsRead, onProject(a.handleRetentionPersons)))
 }
@@ -32,6 +35,17 @@ type FunnelPersonsRequest struct {
 	Step      int             `json:"step"`
 	Dropped   bool            `json:"dropped"`
 	Breakdown *string         `json:"breakdown"`
+	Limit     int             `json:"limit"`
+	Offset    int             `json:"offset"`
+}
+
+// TrendsPersonsRequest is the body of POST …/trends/persons.
+type TrendsPersonsRequest struct {
+	Spec      json.RawMessage `json:"spec"`
+	Series    string          `json:"series"`
+	Time      string          `json:"time"`
+	Breakdown *string         `json:"breakdown"`
+	Compare   bool            `json:"compare"`
 	Limit     int             `json:"limit"`
 	Offset    int             `json:"offset"`
 }
@@ -67,7 +81,28 @@ type PersonsPage struct {
 }
 
 // selectionFields are the request's own fields; other 400s of a run are about the spec.
-var selectionFields = map[string]bool{"step": true, "dropped": true, "breakdown": true, "cohort": true, "period": true, "lost": true}
+var selectionFields = map[string]bool{"series": true, "time": true, "compare": true, "step": true, "dropped": true, "breakdown": true, "cohort": true, "period": true, "lost": true}
+
+func (a *App) handleTrendsPersons(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
+	var in TrendsPersonsRequest
+	if err := decodeBody(w, r, &in); err != nil {
+		return err
+	}
+	spec, err := bodySpec(in.Spec)
+	if err != nil {
+		return err
+	}
+	if err := pageParams(&in.Limit, in.Offset); err != nil {
+		return err
+	}
+	sel := analysis.PointPersons{Series: in.Series, Time: in.Time, Breakdown: in.Breakdown, Compare: in.Compare}
+	page, err := a.FigurePersons(r.Context(), p, spec, sel, in.Limit, in.Offset)
+	if err != nil {
+		return runError(err)
+	}
+	apierr.JSON(w, http.StatusOK, page)
+	return nil
+}
 
 func (a *App) handleFunnelPersons(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
 	var in FunnelPersonsRequest
@@ -152,8 +187,9 @@ func runError(err error) error {
 }
 
 // FigurePersons runs spec for a project now and returns the page [offset, offset+limit)
-// of the persons behind one figure, with their summaries: sel is an analysis.StepPersons
-// for a funnel or an analysis.CohortPersons for a retention table. Spec and selection
+// of the persons behind one figure, with their summaries: sel is an analysis.PointPersons
+// for a trends line, an analysis.StepPersons for a funnel or an analysis.CohortPersons for
+// a retention table. Spec and selection
 // errors are *query.Error.
 func (a *App) FigurePersons(ctx context.Context, p *meta.Project, spec *query.Spec, sel any, limit, offset int) (*PersonsPage, error) {
 	start := time.Now()
@@ -161,6 +197,8 @@ func (a *App) FigurePersons(ctx context.Context, p *meta.Project, spec *query.Sp
 	var ids []int64
 	var err error
 	switch s := sel.(type) {
+	case analysis.PointPersons:
+		ids, err = analysis.TrendsPersons(ctx, a.Events, spec, env, s)
 	case analysis.StepPersons:
 		ids, err = analysis.FunnelPersons(ctx, a.Events, spec, env, s)
 	case analysis.CohortPersons:

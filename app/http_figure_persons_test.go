@@ -11,8 +11,9 @@ import (
 )
 
 // TestFigurePersonsAPI lists the persons behind funnel figures (reached, dropped, a
-// breakdown row) and retention figures (a cohort, returned, lost) over HTTP and with the CLI
-// verbs: paging, roles and tenants, each bad input with its field.
+// breakdown row), trends points (a point, the range, a breakdown line, the previous period)
+// and retention figures (a cohort, returned, lost) over HTTP and with the CLI verbs: paging,
+// roles and tenants, each bad input with its field.
 func TestFigurePersonsAPI(t *testing.T) {
 	s, pa, pb, wk, c := newServerWithWAL(t, 0)
 	for _, e := range [][2]string{{"u1", "Product Viewed"}, {"u1", "Order Completed"}, {"u2", "Product Viewed"},
@@ -111,6 +112,52 @@ func TestFigurePersonsAPI(t *testing.T) {
 	bad("step as text", map[string]any{"spec": spec, "step": "2"}, "invalid_type", "step")
 	delete(spec, "breakdown")
 	bad("breakdown without one", map[string]any{"spec": spec, "step": 1, "breakdown": "A1"}, "invalid_value", "breakdown")
+
+	// Trends: who viewed products today, per point and over the range; a breakdown line.
+	tr := map[string]any{"kind": "trends", "date_range": map[string]any{"from": "-1d", "to": "today"}, "interval": "day", "compare": true,
+		"series": []any{map[string]any{"event": "Product Viewed", "math": "dau"}, map[string]any{"event": "Order Completed"}}, "breakdown": map[string]any{"property": "sku"}}
+	r = c["operator"].do("POST", fmt.Sprintf("/api/v1/projects/%d/query", pa), tr)
+	expect(t, "trends", r, 200)
+	today := ""
+	for _, l := range r.body["result"].(map[string]any)["trends"].(map[string]any)["series"].([]any) {
+		l := l.(map[string]any)
+		for _, pt := range l["points"].([]any) {
+			if pt := pt.(map[string]any); l["series"] == "A" && l["compare"] == nil && pt["value"] == float64(3) {
+				today = pt["time"].(string)
+			}
+		}
+	}
+	if today == "" {
+		t.Fatalf("no point of 3 persons in %s", r.raw)
+	}
+	tpath := fmt.Sprintf("/api/v1/projects/%d/trends/persons", pa)
+	for _, tc := range []struct {
+		what string
+		body map[string]any
+		want string
+	}{
+		{"a point", map[string]any{"spec": tr, "series": "A", "time": today}, "[u1 u2 u3] of 3"},
+		{"the range of B", map[string]any{"spec": tr, "series": "B"}, "[u1 u3 u4] of 3"},
+		{"a breakdown line", map[string]any{"spec": tr, "series": "B", "time": today, "breakdown": "A1"}, "[u1 u3 u4] of 3"},
+		{"the previous period", map[string]any{"spec": tr, "series": "A", "compare": true}, "[] of 0"},
+	} {
+		r := c["key"].do("POST", tpath, tc.body)
+		expect(t, tc.what, r, 200)
+		if got := ids(r); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.what, got, tc.want)
+		}
+	}
+	tbad := func(what string, body any, code, field string) {
+		t.Helper()
+		expect(t, what, c["operator"].do("POST", tpath, body), 400, code, field)
+	}
+	tbad("no series", map[string]any{"spec": tr}, "missing_field", "series")
+	tbad("a formula", map[string]any{"spec": tr, "series": "formula"}, "invalid_value", "series")
+	tbad("series C", map[string]any{"spec": tr, "series": "C"}, "invalid_value", "series")
+	tbad("a time not on the line", map[string]any{"spec": tr, "series": "A", "time": "1999-01-01"}, "invalid_value", "time")
+	tbad("unknown breakdown value", map[string]any{"spec": tr, "series": "A", "breakdown": "nope"}, "invalid_value", "breakdown")
+	tbad("a funnel spec", map[string]any{"spec": spec, "series": "A"}, "unsupported", "spec.kind")
+	expect(t, "viewer", c["viewer"].do("POST", tpath, map[string]any{"spec": tr, "series": "A"}), 403, "forbidden")
 
 	// Retention: viewers of products who ordered on the same day (period 0), or did not.
 	ret := map[string]any{"kind": "retention", "date_range": map[string]any{"from": "-1d", "to": "today"}, "period": "day", "periods": 1,

@@ -108,6 +108,40 @@ func (p *Plan) TrendsSQL(i int, r TimeRange, values []string) Compiled {
 	return render(p.d, outer)
 }
 
+// TrendsPersonsSQL returns the persons behind one point of series i: those with an event of
+// the series in [r.From, r.To) (one interval, or the whole range for a total) — with a
+// numeric property when the series' math reads one — and, with bd set, whose breakdown
+// text is *bd (Other: none of values). Rows (person Int64), ascending, each once; after
+// person merges, so as many as the point's value for math dau.
+func (p *Plan) TrendsPersonsSQL(i int, r TimeRange, values []string, bd *string) Compiled {
+	p.mustBe(KindTrends)
+	se := p.Spec.Series[i]
+	q, _ := p.seriesQuery(i, r)
+	if p.bd != nil && bd != nil {
+		q.refs = append(q.refs, *p.bd)
+	}
+	inner := &selectStmt{from: fromItem{sub: p.events(q)}}
+	inner.cols = append(inner.cols, alias{ident("person"), "person"})
+	var conds []expr
+	if se.Property != "" && se.Math != MathTotal && se.Math != MathDAU {
+		ref, _ := parseProperty(se.Property)
+		conds = append(conds, propIsNum{p.sourceCol(ref), ref.path})
+	}
+	if p.bd != nil && bd != nil {
+		conds = append(conds, eq(p.breakdownCase(values), param{*bd}))
+	}
+	if len(conds) > 0 {
+		inner.where = and(conds...)
+	}
+	outer := &selectStmt{
+		cols:    []alias{{ident("person"), "person"}},
+		from:    fromItem{sub: inner},
+		groupBy: []expr{ident("person")},
+		orderBy: []order{{x: ident("person")}},
+	}
+	return render(p.d, outer)
+}
+
 // funnelQuery is the events of every step: from the range start to a window after its end.
 func (p *Plan) funnelQuery() (eventQuery, [][]resolvedFilter) {
 	q := eventQuery{from: p.Range.From, to: p.Range.To + p.WindowMs, filters: p.filters}

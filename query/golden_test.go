@@ -88,6 +88,11 @@ func goldenText(t *testing.T, spec *Spec, env Env) string {
 				add("series "+string(rune('A'+i))+" breakdown values", p.TrendsBreakdownSQL(i, p.Range))
 			}
 			add("series "+string(rune('A'+i)), p.TrendsSQL(i, p.Range, values))
+			var bd *string
+			if p.Spec.Breakdown != nil {
+				bd = &values[0]
+			}
+			add("series "+string(rune('A'+i))+" persons", p.TrendsPersonsSQL(i, p.Range, values, bd))
 			if p.Spec.Compare {
 				add("series "+string(rune('A'+i))+" previous period", p.TrendsSQL(i, p.CompareRange, values))
 			}

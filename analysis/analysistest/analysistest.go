@@ -401,12 +401,84 @@ func RunScenario(t *testing.T, st store.EventStore, project uint32, s *Scenario)
 				t.Errorf("%s:%d: %v", s.File, c.Line, err)
 			}
 		}
+		if res.Trends != nil {
+			if err := checkTrendsPersons(ctx, st, &spec, env, res.Trends, b.Overrides); err != nil {
+				t.Errorf("%s:%d: %v", s.File, c.Line, err)
+			}
+		}
 		if res.Retention != nil {
 			if err := checkRetentionPersons(ctx, st, &spec, env, res.Retention, b.Overrides); err != nil {
 				t.Errorf("%s:%d: %v", s.File, c.Line, err)
 			}
 		}
 	}
+}
+
+// checkTrendsPersons lists the persons behind the points of every series line (not
+// formulas) with analysis.TrendsPersons: for math dau as many as the point's value, for
+// math total some exactly when the value is not 0 and at most the value; ascending, without
+// a person merged away. The whole range's list holds every point's persons.
+func checkTrendsPersons(ctx context.Context, st store.EventStore, spec *query.Spec, env query.Env, res *analysis.TrendsResult, merges []store.Override) error {
+	merged := map[int64]bool{}
+	for _, o := range merges {
+		merged[o.OldPersonID] = true
+	}
+	list := func(sel analysis.PointPersons) ([]int64, error) {
+		ids, err := analysis.TrendsPersons(ctx, st, spec, env, sel)
+		if err != nil {
+			return nil, fmt.Errorf("trends persons %+v: %w", sel, err)
+		}
+		for i, id := range ids {
+			if (i > 0 && ids[i-1] >= id) || merged[id] {
+				return nil, fmt.Errorf("trends persons %+v: %v are not ascending, distinct persons after merges", sel, ids)
+			}
+		}
+		return ids, nil
+	}
+	for _, line := range res.Series {
+		if line.Series == "formula" {
+			continue
+		}
+		whole, err := list(analysis.PointPersons{Series: line.Series, Breakdown: line.Breakdown, Compare: line.Compare})
+		if err != nil {
+			return err
+		}
+		in := map[int64]bool{}
+		for _, id := range whole {
+			in[id] = true
+		}
+		// Every point with events (up to 12 a line, to bound the time on a server store) and
+		// the first without.
+		zero, checked := false, 0
+		for _, pt := range line.Points {
+			if pt.Value == 0 && zero || checked == 12 {
+				continue
+			}
+			zero, checked = zero || pt.Value == 0, checked+1
+			sel := analysis.PointPersons{Series: line.Series, Time: pt.Time, Breakdown: line.Breakdown, Compare: line.Compare}
+			ids, err := list(sel)
+			if err != nil {
+				return err
+			}
+			n := float64(len(ids))
+			switch line.Math {
+			case query.MathDAU:
+				if n != pt.Value {
+					return fmt.Errorf("trends persons %+v: %d listed, the point is %v", sel, len(ids), pt.Value)
+				}
+			case query.MathTotal:
+				if (n == 0) != (pt.Value == 0) || n > pt.Value {
+					return fmt.Errorf("trends persons %+v: %d listed for %v events", sel, len(ids), pt.Value)
+				}
+			}
+			for _, id := range ids {
+				if !in[id] {
+					return fmt.Errorf("trends persons %+v: person %d is not in the whole range's list", sel, id)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // checkRetentionPersons lists the persons behind every figure of a retention table (each

@@ -68,6 +68,41 @@ FROM (
 GROUP BY bucket, bd
 ORDER BY bucket, bd;
 
+-- series A persons
+-- args: [7,1704038400000,1705248000000,"Order Completed",7,"$.\"category\"","a","b","$.\"category\"","a"]
+SELECT
+  person
+FROM (
+  SELECT
+    person
+  FROM (
+    SELECT
+      coalesce(override_person_id, person_id) AS person,
+      ts,
+      event,
+      properties
+    FROM (
+      SELECT
+        person_id,
+        ts,
+        event,
+        properties
+      FROM events
+      WHERE project_id = ? AND ts >= ? AND ts < ? AND event IN (?)
+    ) AS s1
+    LEFT JOIN (
+      SELECT
+        old_person_id AS person_id,
+        new_person_id AS override_person_id
+      FROM person_overrides
+      WHERE project_id = ?
+    ) AS s2 USING (person_id)
+  ) AS s3
+  WHERE CASE WHEN coalesce(json_extract_string(properties, ?), '') IN (?, ?) THEN coalesce(json_extract_string(properties, ?), '') ELSE '$other' END = ?
+) AS s4
+GROUP BY person
+ORDER BY person;
+
 -- series B breakdown values
 -- args: ["$.\"category\"",7,1704038400000,1705248000000,"Order Completed",7]
 SELECT
@@ -137,6 +172,41 @@ FROM (
 ) AS s4
 GROUP BY bucket, bd
 ORDER BY bucket, bd;
+
+-- series B persons
+-- args: [7,1704038400000,1705248000000,"Order Completed",7,"$.\"category\"","a","b","$.\"category\"","a"]
+SELECT
+  person
+FROM (
+  SELECT
+    person
+  FROM (
+    SELECT
+      coalesce(override_person_id, person_id) AS person,
+      ts,
+      event,
+      properties
+    FROM (
+      SELECT
+        person_id,
+        ts,
+        event,
+        properties
+      FROM events
+      WHERE project_id = ? AND ts >= ? AND ts < ? AND event IN (?)
+    ) AS s1
+    LEFT JOIN (
+      SELECT
+        old_person_id AS person_id,
+        new_person_id AS override_person_id
+      FROM person_overrides
+      WHERE project_id = ?
+    ) AS s2 USING (person_id)
+  ) AS s3
+  WHERE CASE WHEN coalesce(json_extract_string(properties, ?), '') IN (?, ?) THEN coalesce(json_extract_string(properties, ?), '') ELSE '$other' END = ?
+) AS s4
+GROUP BY person
+ORDER BY person;
 
 -- series C breakdown values
 -- args: ["$.\"category\"",7,1704038400000,1705248000000,"Order Completed","test",7]
@@ -210,6 +280,41 @@ FROM (
 GROUP BY bucket, bd
 ORDER BY bucket, bd;
 
+-- series C persons
+-- args: [7,1704038400000,1705248000000,"Order Completed","test",7,"$.\"revenue\"","$.\"category\"","a","b","$.\"category\"","a"]
+SELECT
+  person
+FROM (
+  SELECT
+    person
+  FROM (
+    SELECT
+      coalesce(override_person_id, person_id) AS person,
+      ts,
+      event,
+      properties
+    FROM (
+      SELECT
+        person_id,
+        ts,
+        event,
+        properties
+      FROM events
+      WHERE project_id = ? AND ts >= ? AND ts < ? AND event IN (?) AND NOT (contains(distinct_id, ?))
+    ) AS s1
+    LEFT JOIN (
+      SELECT
+        old_person_id AS person_id,
+        new_person_id AS override_person_id
+      FROM person_overrides
+      WHERE project_id = ?
+    ) AS s2 USING (person_id)
+  ) AS s3
+  WHERE coalesce(json_type(properties, ?) IN ('UBIGINT', 'BIGINT', 'DOUBLE'), false) AND CASE WHEN coalesce(json_extract_string(properties, ?), '') IN (?, ?) THEN coalesce(json_extract_string(properties, ?), '') ELSE '$other' END = ?
+) AS s4
+GROUP BY person
+ORDER BY person;
+
 -- series D breakdown values
 -- args: ["$.\"category\"",7,1704038400000,1705248000000,"Order Completed",7]
 SELECT
@@ -279,4 +384,39 @@ FROM (
 ) AS s4
 GROUP BY bucket, bd
 ORDER BY bucket, bd;
+
+-- series D persons
+-- args: [7,1704038400000,1705248000000,"Order Completed",7,"$.\"category\"","a","b","$.\"category\"","a"]
+SELECT
+  person
+FROM (
+  SELECT
+    person
+  FROM (
+    SELECT
+      coalesce(override_person_id, person_id) AS person,
+      ts,
+      event,
+      properties
+    FROM (
+      SELECT
+        person_id,
+        ts,
+        event,
+        properties
+      FROM events
+      WHERE project_id = ? AND ts >= ? AND ts < ? AND event IN (?)
+    ) AS s1
+    LEFT JOIN (
+      SELECT
+        old_person_id AS person_id,
+        new_person_id AS override_person_id
+      FROM person_overrides
+      WHERE project_id = ?
+    ) AS s2 USING (person_id)
+  ) AS s3
+  WHERE CASE WHEN coalesce(json_extract_string(properties, ?), '') IN (?, ?) THEN coalesce(json_extract_string(properties, ?), '') ELSE '$other' END = ?
+) AS s4
+GROUP BY person
+ORDER BY person;
 
