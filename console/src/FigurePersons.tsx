@@ -1,5 +1,5 @@
 // FigurePersonsDrawer lists the persons behind one figure of an analysis, a page at a time:
-// of a funnel (who reached a step, or who reached the step before it and not this one; POST
+// of a trends line (a point or the whole range; POST …/trends/persons), of a funnel (who reached a step, or who reached the step before it and not this one; POST
 // …/funnel/persons) or of a retention table (a cohort, who returned in a period, or who did
 // not; POST …/retention/persons). Each person opens their profile. Operators and up may read
 // persons (persons:read); canListPersons says whether to offer it.
@@ -10,8 +10,17 @@ import { useI18n, useStrings } from './i18n';
 import { navigate } from './router';
 import { personPath } from './pages/Persons';
 
-// FigurePick is the figure whose persons to list: a funnel step or a retention cohort.
+// FigurePick is the figure whose persons to list: a trends point, a funnel step or a
+// retention cohort.
 export type FigurePick =
+  | {
+      kind: 'trends';
+      series: string; // the series' letter
+      time?: string; // a point's label; without: the whole range
+      breakdown?: string;
+      compare?: boolean;
+      label: string; // the line and point as the drawer's title shows them
+    }
   | {
       kind: 'funnel';
       step: number;
@@ -47,6 +56,7 @@ const strings = {
   'zh-CN': {
     reached: '到达「{s}」的用户',
     dropped: '到达上一步、未到达「{s}」的流失用户',
+    point: '{s} 的用户',
     cohort: '{c} 同期群的全部用户',
     retained: '{c} 同期群中在{s}回访的用户',
     lost: '{c} 同期群中在{s}未回访的用户',
@@ -64,6 +74,7 @@ const strings = {
   en: {
     reached: 'Persons who reached "{s}"',
     dropped: 'Persons who reached the step before "{s}" but not it',
+    point: 'Persons behind {s}',
     cohort: 'All persons of the {c} cohort',
     retained: 'Persons of the {c} cohort who returned in {s}',
     lost: 'Persons of the {c} cohort who did not return in {s}',
@@ -108,10 +119,13 @@ export function FigurePersonsDrawer({ project, spec, pick, otherLabel, onClose }
     setLoading(true);
     setErr('');
     const paging = { spec, limit: pageSize, offset: (page - 1) * pageSize };
+    const base = `/api/v1/projects/${project.id}`;
     const req =
-      pick.kind === 'funnel'
-        ? api<Answer>('POST', `/api/v1/projects/${project.id}/funnel/persons`, { ...paging, step: pick.step, dropped: pick.dropped, breakdown: pick.breakdown })
-        : api<Answer>('POST', `/api/v1/projects/${project.id}/retention/persons`, { ...paging, cohort: pick.cohort, period: pick.period, lost: pick.lost });
+      pick.kind === 'trends'
+        ? api<Answer>('POST', `${base}/trends/persons`, { ...paging, series: pick.series, time: pick.time, breakdown: pick.breakdown, compare: pick.compare })
+        : pick.kind === 'funnel'
+          ? api<Answer>('POST', `${base}/funnel/persons`, { ...paging, step: pick.step, dropped: pick.dropped, breakdown: pick.breakdown })
+          : api<Answer>('POST', `${base}/retention/persons`, { ...paging, cohort: pick.cohort, period: pick.period, lost: pick.lost });
     req
       .then((r) => alive && setAns(r))
       .catch((e) => alive && setErr((e as Error).message))
@@ -126,7 +140,9 @@ export function FigurePersonsDrawer({ project, spec, pick, otherLabel, onClose }
   }, [lang, project.timezone]);
   let title = '';
   let row = '';
-  if (pick?.kind === 'funnel') {
+  if (pick?.kind === 'trends') {
+    title = s.point.replace('{s}', pick.label);
+  } else if (pick?.kind === 'funnel') {
     title = (pick.dropped ? s.dropped : s.reached).replace('{s}', pick.label);
     if (pick.breakdown !== undefined) row = s.row.replace('{v}', pick.breakdown === '$other' ? otherLabel ?? pick.breakdown : pick.breakdown);
   } else if (pick?.kind === 'retention') {
