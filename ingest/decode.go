@@ -19,72 +19,182 @@ import (
 // _metadata, …): generous, but still bounded.
 var envelopeLimits = scanLimits{maxDepth: 32, maxString: 1 << 20, maxKeys: 10000}
 
-// messageFields maps each accepted key of a message to its slot in message.
-var messageFields = map[string]func(m *message) *json.RawMessage{
-	"type":              func(m *message) *json.RawMessage { return &m.TypeRaw },
-	"event":             func(m *message) *json.RawMessage { return &m.Event },
-	"name":              func(m *message) *json.RawMessage { return &m.Name },
-	"userId":            func(m *message) *json.RawMessage { return &m.UserID },
-	"anonymousId":       func(m *message) *json.RawMessage { return &m.AnonymousID },
-	"messageId":         func(m *message) *json.RawMessage { return &m.MessageID },
-	"timestamp":         func(m *message) *json.RawMessage { return &m.Timestamp },
-	"originalTimestamp": func(m *message) *json.RawMessage { return &m.OriginalTimestamp },
-	"sentAt":            func(m *message) *json.RawMessage { return &m.SentAt },
-	"receivedAt":        func(m *message) *json.RawMessage { return &m.ReceivedAt },
-	"properties":        func(m *message) *json.RawMessage { return &m.Properties },
-	"traits":            func(m *message) *json.RawMessage { return &m.Traits },
-	"context":           func(m *message) *json.RawMessage { return &m.Context },
-	"integrations":      func(m *message) *json.RawMessage { return &m.Integrations },
-	"_metadata":         func(m *message) *json.RawMessage { return &m.Metadata },
-	"version":           func(m *message) *json.RawMessage { return &m.Version },
-	"previousId":        func(m *message) *json.RawMessage { return &m.PreviousID },
-	"groupId":           func(m *message) *json.RawMessage { return &m.GroupID },
-	"category":          func(m *message) *json.RawMessage { return &m.Category },
-	"channel":           func(m *message) *json.RawMessage { return &m.Channel },
-	"writeKey":          func(m *message) *json.RawMessage { return &m.WriteKey },
-	"options":           func(m *message) *json.RawMessage { return &m.Options },
-	"requestId":         func(m *message) *json.RawMessage { return &m.RequestID },
-	"library":           func(m *message) *json.RawMessage { return &m.Library },
+// field returns the slot of an accepted key of a message, nil for an unknown key. A switch,
+// not a map of accessors: it is looked up for every key of every message, and calling an
+// accessor through a map made every message escape to the heap.
+func (m *message) field(key []byte) *json.RawMessage {
+	switch string(key) {
+	case "type":
+		return &m.TypeRaw
+	case "event":
+		return &m.Event
+	case "name":
+		return &m.Name
+	case "userId":
+		return &m.UserID
+	case "anonymousId":
+		return &m.AnonymousID
+	case "messageId":
+		return &m.MessageID
+	case "timestamp":
+		return &m.Timestamp
+	case "originalTimestamp":
+		return &m.OriginalTimestamp
+	case "sentAt":
+		return &m.SentAt
+	case "receivedAt":
+		return &m.ReceivedAt
+	case "properties":
+		return &m.Properties
+	case "traits":
+		return &m.Traits
+	case "context":
+		return &m.Context
+	case "integrations":
+		return &m.Integrations
+	case "_metadata":
+		return &m.Metadata
+	case "version":
+		return &m.Version
+	case "previousId":
+		return &m.PreviousID
+	case "groupId":
+		return &m.GroupID
+	case "category":
+		return &m.Category
+	case "channel":
+		return &m.Channel
+	case "writeKey":
+		return &m.WriteKey
+	case "options":
+		return &m.Options
+	case "requestId":
+		return &m.RequestID
+	case "library":
+		return &m.Library
+	}
+	return nil
 }
 
-// values whose content the collector validates itself where it uses them; the others are
-// checked as JSON here.
-var checkedLater = map[string]bool{"properties": true, "traits": true, "context": true}
+// checkedLater reports the keys whose values the collector validates itself where it uses
+// them (against the collector's limits); the others are checked as JSON when decoded.
+func checkedLater(key []byte) bool {
+	switch string(key) {
+	case "properties", "traits", "context":
+		return true
+	}
+	return false
+}
 
 // decodeMessage splits one message object into m (values alias raw). Unknown keys and
-// malformed JSON are errors naming the key.
-func decodeMessage(raw []byte, m *message, scratch *[]byte) *apierr.Error {
-	return walkObject(raw, func(key string, val []byte) *apierr.Error {
-		slot, ok := messageFields[key]
-		if !ok {
-			return &apierr.Error{Status: http.StatusBadRequest, Code: "unknown_field", Field: key, Message: fmt.Sprintf("unknown key %q", key)}
+// malformed JSON are errors naming the key. With lim non-nil, properties, traits and context
+// objects are also validated against lim and compacted in the same pass (see message.valid);
+// the values that fail are left for parse to report, in its order.
+func decodeMessage(raw []byte, m *message, scratch *[]byte, lim *scanLimits) *apierr.Error {
+	var delimit func(key []byte, src []byte, i int) int
+	if lim != nil && lim.maxDepth < maxSkipDepth {
+		delimit = func(key []byte, src []byte, i int) int {
+			slot := objectSlot(key)
+			if slot < 0 {
+				return -1
+			}
+			m.valid[slot] = false // a repeated key: only the last value counts
+			if src[i] != '{' {
+				return -1
+			}
+			out, end, err := compactPrefix((*scratch)[:0], src, i, *lim)
+			*scratch = out
+			if err != nil {
+				return -1
+			}
+			m.compacted[slot], m.valid[slot] = compactedObject(src[i:end], out), true
+			return end
 		}
-		if !checkedLater[key] {
+	}
+	return walkObject(raw, delimit, func(key []byte, val []byte) *apierr.Error {
+		slot := m.field(key)
+		if slot == nil {
+			return &apierr.Error{Status: http.StatusBadRequest, Code: "unknown_field", Field: string(key), Message: fmt.Sprintf("unknown key %q", key)}
+		}
+		if !checkedLater(key) {
 			out, err := compactValue((*scratch)[:0], val, envelopeLimits)
 			if err != nil {
-				return apierr.Field("malformed_json", key, err.Error())
+				return apierr.Field("malformed_json", string(key), err.Error())
 			}
 			*scratch = out
 		}
-		*slot(m) = val
+		*slot = val
 		return nil
 	})
+}
+
+// objectSlot is the index in message.compacted of the objects validated while decoding.
+func objectSlot(key []byte) int {
+	switch string(key) {
+	case "properties":
+		return slotProperties
+	case "context":
+		return slotContext
+	case "traits":
+		return slotTraits
+	}
+	return -1
+}
+
+const (
+	slotProperties = iota
+	slotContext
+	slotTraits
+)
+
+// compactedObject returns the compacted form out of the object raw: raw itself when it had
+// no whitespace to drop (the request body outlives the events made from it, so the event
+// can point into it), a copy of out otherwise, nil for an empty object.
+func compactedObject(raw, out []byte) json.RawMessage {
+	if len(out) == 2 {
+		return nil
+	}
+	if len(out) == len(raw) {
+		// Compacting only drops whitespace: the same length means the same bytes.
+		return raw
+	}
+	return append(json.RawMessage(nil), out...)
 }
 
 // decodeBatch splits a /v1/batch body: the messages of "batch" as raw spans, and the
 // batch-level fields.
 func decodeBatch(body []byte, b *batchBody) *apierr.Error {
 	var scratch []byte
-	return walkObject(body, func(key string, val []byte) *apierr.Error {
-		switch key {
+	// The batch array is split while the body is walked; splitting it after the walk had
+	// delimited it would read every message twice more. Whatever the fast split does not
+	// take (anything but well-formed input) goes the slow way, which reports the errors.
+	var split []json.RawMessage
+	fresh := false // split holds the elements of the value fn is about to get
+	delimit := func(key []byte, src []byte, i int) int {
+		if string(key) != "batch" || src[i] != '[' {
+			return -1
+		}
+		items, end, ok := splitArrayAt(src, i)
+		if !ok {
+			return -1
+		}
+		split, fresh = items, true
+		return end
+	}
+	return walkObject(body, delimit, func(key []byte, val []byte) *apierr.Error {
+		switch string(key) {
 		case "batch":
 			if val[0] != '[' {
 				return apierr.Field("invalid_type", "batch", "batch must be an array of messages")
 			}
-			items, err := splitArray(val)
-			if err != nil {
-				return err
+			items := split
+			if !fresh {
+				var err *apierr.Error
+				if items, err = splitArray(val); err != nil {
+					return err
+				}
 			}
+			split, fresh = nil, false
 			b.Batch = items
 			if b.Batch == nil {
 				b.Batch = []json.RawMessage{}
@@ -102,20 +212,102 @@ func decodeBatch(body []byte, b *batchBody) *apierr.Error {
 			b.WriteKey = s
 		case "integrations", "_metadata", "metadata", "messageId", "type":
 		default:
-			return &apierr.Error{Status: http.StatusBadRequest, Code: "unknown_field", Field: key, Message: fmt.Sprintf("unknown key %q", key)}
+			return &apierr.Error{Status: http.StatusBadRequest, Code: "unknown_field", Field: string(key), Message: fmt.Sprintf("unknown key %q", key)}
 		}
 		out, err := compactValue(scratch[:0], val, envelopeLimits)
 		if err != nil {
-			return apierr.Field("malformed_json", key, err.Error())
+			return apierr.Field("malformed_json", string(key), err.Error())
 		}
 		scratch = out
 		return nil
 	})
 }
 
-// walkObject calls fn for each member of the JSON object src with the key (unescaped) and
+// splitArrayAt splits the array starting at src[i] in place, returning its elements, the index after it and true when it reached the array's end exactly
+// where skipValue on the whole array would have; any doubt (malformed input, a scalar
+// element that skipValue would read differently, nesting near skipValue's bound) gives
+// false, and the caller falls back to skipValue plus splitArray.
+func splitArrayAt(src []byte, i int) ([]json.RawMessage, int, bool) {
+	var out []json.RawMessage
+	j := skipWS(src, i+1)
+	if j < len(src) && src[j] == ']' {
+		return out, j + 1, true
+	}
+	for {
+		if j >= len(src) {
+			return nil, 0, false
+		}
+		var end int
+		switch src[j] {
+		case '{', '[':
+			e, ok := skipNested(src, j, maxSkipDepth-1)
+			if !ok {
+				return nil, 0, false
+			}
+			end = e
+		case '"':
+			e, err := skipString(src, j)
+			if err != nil {
+				return nil, 0, false
+			}
+			end = e
+		default:
+			// Scalars are never messages; leave their exact reading to the slow path.
+			return nil, 0, false
+		}
+		out = append(out, src[j:end])
+		j = skipWS(src, end)
+		if j >= len(src) {
+			return nil, 0, false
+		}
+		switch src[j] {
+		case ',':
+			j = skipWS(src, j+1)
+		case ']':
+			return out, j + 1, true
+		default:
+			return nil, 0, false
+		}
+	}
+}
+
+// maxSkipDepth bounds the nesting skipValue follows.
+const maxSkipDepth = 10000
+
+// skipNested is skipValue for an object or array at src[i] nested at most maxDepth levels;
+// false for anything skipValue would refuse.
+func skipNested(src []byte, i, maxDepth int) (int, bool) {
+	depth := 0
+	for j := i; j < len(src); j++ {
+		switch src[j] {
+		case '"':
+			end, err := skipString(src, j)
+			if err != nil {
+				return 0, false
+			}
+			j = end - 1
+		case '{', '[':
+			depth++
+			if depth > maxDepth {
+				return 0, false
+			}
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return j + 1, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// walkObject calls fn for each member of the JSON object src with the key (unescaped, valid
+// for the call only) and
 // the raw value span. Values are delimited, not validated: fn validates what it keeps.
-func walkObject(src []byte, fn func(key string, val []byte) *apierr.Error) *apierr.Error {
+// delimit, when not nil, may delimit a value itself (returning its end, which must be the
+// one skipValue would find) while doing work the caller needs anyway; -1 leaves it to
+// skipValue.
+func walkObject(src []byte, delimit func(key []byte, src []byte, i int) int, fn func(key []byte, val []byte) *apierr.Error) *apierr.Error {
 	i := skipWS(src, 0)
 	if i >= len(src) || src[i] != '{' {
 		return apierr.New(http.StatusBadRequest, "malformed_json", "expected a JSON object")
@@ -132,7 +324,7 @@ func walkObject(src []byte, fn func(key string, val []byte) *apierr.Error) *apie
 		if err != nil {
 			return err
 		}
-		key, ok := fastString(src[i:end])
+		key, ok := keyBytes(src[i:end])
 		if !ok {
 			return malformed(i)
 		}
@@ -141,9 +333,15 @@ func walkObject(src []byte, fn func(key string, val []byte) *apierr.Error) *apie
 			return malformed(i)
 		}
 		i = skipWS(src, i+1)
-		vend, err := skipValue(src, i)
-		if err != nil {
-			return err
+		vend := -1
+		if delimit != nil && i < len(src) {
+			vend = delimit(key, src, i)
+		}
+		if vend < 0 {
+			var err *apierr.Error
+			if vend, err = skipValue(src, i); err != nil {
+				return err
+			}
 		}
 		if err := fn(key, src[i:vend]); err != nil {
 			return err
@@ -251,7 +449,7 @@ func skipValue(src []byte, i int) (int, *apierr.Error) {
 				j = end - 1
 			case '{', '[':
 				depth++
-				if depth > 10000 {
+				if depth > maxSkipDepth {
 					return 0, apierr.New(http.StatusBadRequest, "too_deep", "JSON nested more than 10,000 levels")
 				}
 			case '}', ']':
@@ -271,6 +469,59 @@ func skipValue(src []byte, i int) (int, *apierr.Error) {
 		return 0, malformed(i)
 	}
 	return j, nil
+}
+
+// keyBytes is fastString for keys, which are only compared: a plain key is returned as
+// the bytes between its quotes, not copied.
+func keyBytes(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
+	}
+	inner := raw[1 : len(raw)-1]
+	for _, c := range inner {
+		if c == '\\' || c < 0x20 {
+			s, ok := fastString(raw)
+			return []byte(s), ok
+		}
+	}
+	return inner, utf8.Valid(inner)
+}
+
+// bodyText hands out the strings of one request body as substrings of a single string
+// copy of it, made on first use: one allocation per request instead of one per id, name
+// and timestamp of every message. A nil *bodyText copies each string (fastString).
+type bodyText struct {
+	body []byte
+	s    string
+	made bool
+}
+
+// str is fastString for a token taken from the body.
+func (t *bodyText) str(raw []byte) (string, bool) {
+	if t == nil {
+		return fastString(raw)
+	}
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	inner := raw[1 : len(raw)-1]
+	for _, c := range inner {
+		if c == '\\' || c < 0x20 {
+			return fastString(raw)
+		}
+	}
+	if !utf8.Valid(inner) {
+		return "", false
+	}
+	// Where inner starts in the body, if it is a slice of it: the pointer comparison
+	// makes sure, whatever the capacities say.
+	if off := cap(t.body) - cap(inner); len(inner) > 0 && off >= 0 && off+len(inner) <= len(t.body) && &t.body[off] == &inner[0] {
+		if !t.made {
+			t.s, t.made = string(t.body), true
+		}
+		return t.s[off : off+len(inner)], true
+	}
+	return string(inner), true
 }
 
 // fastString decodes a JSON string token; without escapes it is a plain copy.

@@ -255,6 +255,20 @@ type message struct {
 	Options           json.RawMessage `json:"options"`
 	RequestID         json.RawMessage `json:"requestId"`
 	Library           json.RawMessage `json:"library"`
+
+	// compacted holds properties, context and traits (slot* order) as validated and
+	// compacted by decodeMessage, where valid says so; parse validates the others itself.
+	compacted [3]json.RawMessage
+	valid     [3]bool
+}
+
+// object returns the validated, compacted object of a slot: the one decodeMessage made,
+// or objectField's verdict.
+func (m *message) object(slot int, raw json.RawMessage, field string, lim scanLimits, buf *[]byte) (json.RawMessage, *apierr.Error) {
+	if m.valid[slot] {
+		return m.compacted[slot], nil
+	}
+	return objectField(raw, field, lim, buf)
 }
 
 // serve handles one request; it returns the number of stored events and the per-event
@@ -312,8 +326,10 @@ func (c *Collector) serve(r *http.Request, single event.Type) (int, []*apierr.Er
 	var errs []*apierr.Error
 	buf := c.getBuf()
 	defer c.putBuf(buf)
+	sent := &batchTime{raw: batchSentAt}
+	tx := &bodyText{body: body}
 	for i, raw := range raws {
-		e, err := c.parse(raw, single, project.ID, received, batchSentAt, batchCtx, buf)
+		e, err := c.parse(tx, raw, single, project.ID, received, sent, batchCtx, buf)
 		if err != nil {
 			if single != "" {
 				return 0, nil, err
@@ -379,8 +395,10 @@ func (c *Collector) readBody(r *http.Request) ([]byte, error) {
 		return nil, tooLarge
 	}
 	var rd io.Reader = http.MaxBytesReader(nil, r.Body, max+1)
+	var hint int64 // the body's size when known: read into one buffer of that size
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
+		hint = r.ContentLength
 	case "gzip":
 		zr, err := gzip.NewReader(rd)
 		if err != nil {
@@ -392,7 +410,7 @@ func (c *Collector) readBody(r *http.Request) ([]byte, error) {
 		return nil, &apierr.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_encoding", Field: "Content-Encoding",
 			Message: fmt.Sprintf("content encoding %q is not supported; use gzip or none", enc)}
 	}
-	body, err := io.ReadAll(io.LimitReader(rd, max+1))
+	body, err := readAll(io.LimitReader(rd, max+1), hint)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -410,6 +428,25 @@ func (c *Collector) readBody(r *http.Request) ([]byte, error) {
 		return nil, apierr.New(http.StatusBadRequest, "empty_body", "the request body is empty")
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll starting with room for hint bytes (and the read that sees EOF), so
+// that a body of known length is read without growing and copying the buffer on the way.
+func readAll(r io.Reader, hint int64) ([]byte, error) {
+	b := make([]byte, 0, max(512, hint+1))
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // ForgetKey drops a write key from the collector's key cache, so that a rotated (revoked)
@@ -524,19 +561,23 @@ func jsonKind(k string) string {
 	return "a " + k
 }
 
-func (c *Collector) parse(raw json.RawMessage, single event.Type, project uint32, received time.Time, batchSentAt, batchCtx json.RawMessage, buf *[]byte) (event.Event, *apierr.Error) {
+func (c *Collector) parse(tx *bodyText, raw json.RawMessage, single event.Type, project uint32, received time.Time, batchSentAt *batchTime, batchCtx json.RawMessage, buf *[]byte) (event.Event, *apierr.Error) {
 	lim := &c.cfg.Limits
 	var e event.Event
 	if len(raw) > lim.MaxEventBytes {
 		return e, &apierr.Error{Status: http.StatusBadRequest, Code: "event_too_large", Message: fmt.Sprintf("the event is %d bytes; at most %d", len(raw), lim.MaxEventBytes)}
 	}
 	var m message
-	if err := decodeMessage(raw, &m, buf); err != nil {
+	scan := scanLimits{maxDepth: lim.MaxDepth, maxString: lim.MaxStringBytes, maxKeys: lim.MaxKeys}
+	if err := decodeMessage(raw, &m, buf, &scan); err != nil {
 		return e, err
 	}
 	t := single
 	if t == "" {
-		typ, err := stringField(m.TypeRaw, "type", 32)
+		t = knownType(m.TypeRaw)
+	}
+	if t == "" {
+		typ, err := stringField(tx, m.TypeRaw, "type", 32)
 		if err != nil {
 			return e, err
 		}
@@ -550,16 +591,16 @@ func (c *Collector) parse(raw json.RawMessage, single event.Type, project uint32
 	}
 	e.ProjectID, e.Type, e.ReceivedAt = project, t, received.UnixMilli()
 	var err *apierr.Error
-	if e.UserID, err = idField(m.UserID, "userId", lim.MaxIDBytes); err != nil {
+	if e.UserID, err = idField(tx, m.UserID, "userId", lim.MaxIDBytes); err != nil {
 		return e, err
 	}
-	if e.AnonymousID, err = idField(m.AnonymousID, "anonymousId", lim.MaxIDBytes); err != nil {
+	if e.AnonymousID, err = idField(tx, m.AnonymousID, "anonymousId", lim.MaxIDBytes); err != nil {
 		return e, err
 	}
 	if e.UserID == "" && e.AnonymousID == "" {
 		return e, apierr.Field("missing_field", "userId", "every message needs a userId or an anonymousId")
 	}
-	if e.ID, err = idField(m.MessageID, "messageId", lim.MaxIDBytes); err != nil {
+	if e.ID, err = idField(tx, m.MessageID, "messageId", lim.MaxIDBytes); err != nil {
 		return e, err
 	}
 	if e.ID == "" {
@@ -567,7 +608,7 @@ func (c *Collector) parse(raw json.RawMessage, single event.Type, project uint32
 	}
 	switch t {
 	case event.TypeTrack:
-		name, err := stringField(m.Event, "event", lim.MaxNameBytes)
+		name, err := stringField(tx, m.Event, "event", lim.MaxNameBytes)
 		if err != nil {
 			return e, err
 		}
@@ -579,7 +620,7 @@ func (c *Collector) parse(raw json.RawMessage, single event.Type, project uint32
 		}
 		e.Name = name
 	case event.TypeAlias:
-		if e.PreviousID, err = idField(m.PreviousID, "previousId", lim.MaxIDBytes); err != nil {
+		if e.PreviousID, err = idField(tx, m.PreviousID, "previousId", lim.MaxIDBytes); err != nil {
 			return e, err
 		}
 		if e.PreviousID == "" {
@@ -589,7 +630,7 @@ func (c *Collector) parse(raw json.RawMessage, single event.Type, project uint32
 			return e, apierr.Field("missing_field", "userId", "an alias message needs a userId")
 		}
 	case event.TypeGroup:
-		if e.GroupID, err = idField(m.GroupID, "groupId", lim.MaxIDBytes); err != nil {
+		if e.GroupID, err = idField(tx, m.GroupID, "groupId", lim.MaxIDBytes); err != nil {
 			return e, err
 		}
 		if e.GroupID == "" {
@@ -599,28 +640,28 @@ func (c *Collector) parse(raw json.RawMessage, single event.Type, project uint32
 	if e.Name == "" {
 		e.Name = t.ReservedName()
 	}
-	ts, err := c.eventTime(&m, batchSentAt, received)
+	ts, err := c.eventTime(tx, &m, batchSentAt, received)
 	if err != nil {
 		return e, err
 	}
 	e.Time = ts
-	scan := scanLimits{maxDepth: lim.MaxDepth, maxString: lim.MaxStringBytes, maxKeys: lim.MaxKeys}
-	if e.Properties, err = objectField(m.Properties, "properties", scan, buf); err != nil {
+	if e.Properties, err = m.object(slotProperties, m.Properties, "properties", scan, buf); err != nil {
 		return e, err
 	}
 	if t == event.TypePage || t == event.TypeScreen {
-		if e.Properties, err = withName(e.Properties, m.Name, m.Category, lim.MaxNameBytes); err != nil {
+		if e.Properties, err = withName(tx, e.Properties, m.Name, m.Category, lim.MaxNameBytes); err != nil {
 			return e, err
 		}
 	}
-	ctxRaw := m.Context
-	if len(ctxRaw) == 0 {
-		ctxRaw = batchCtx
+	if len(m.Context) > 0 {
+		e.Context, err = m.object(slotContext, m.Context, "context", scan, buf)
+	} else {
+		e.Context, err = objectField(batchCtx, "context", scan, buf)
 	}
-	if e.Context, err = objectField(ctxRaw, "context", scan, buf); err != nil {
+	if err != nil {
 		return e, err
 	}
-	if e.Traits, err = objectField(m.Traits, "traits", scan, buf); err != nil {
+	if e.Traits, err = m.object(slotTraits, m.Traits, "traits", scan, buf); err != nil {
 		return e, err
 	}
 	for _, f := range []struct {
@@ -634,13 +675,36 @@ func (c *Collector) parse(raw json.RawMessage, single event.Type, project uint32
 	return e, nil
 }
 
+// knownType returns the type a plain JSON string of a message type names (without
+// allocating a string for it), "" for anything else.
+func knownType(raw json.RawMessage) event.Type {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return ""
+	}
+	switch string(raw[1 : len(raw)-1]) {
+	case string(event.TypeTrack):
+		return event.TypeTrack
+	case string(event.TypeIdentify):
+		return event.TypeIdentify
+	case string(event.TypePage):
+		return event.TypePage
+	case string(event.TypeScreen):
+		return event.TypeScreen
+	case string(event.TypeAlias):
+		return event.TypeAlias
+	case string(event.TypeGroup):
+		return event.TypeGroup
+	}
+	return ""
+}
+
 // withName adds the page/screen name and category to the properties, unless they are there.
-func withName(props json.RawMessage, name, category json.RawMessage, max int) (json.RawMessage, *apierr.Error) {
-	n, err := stringField(name, "name", max)
+func withName(tx *bodyText, props json.RawMessage, name, category json.RawMessage, max int) (json.RawMessage, *apierr.Error) {
+	n, err := stringField(tx, name, "name", max)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := stringField(category, "category", max)
+	cat, err := stringField(tx, category, "category", max)
 	if err != nil {
 		return nil, err
 	}
@@ -674,9 +738,31 @@ var (
 	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 )
 
+// batchTime is the sentAt of a batch, parsed once for all its messages.
+type batchTime struct {
+	raw  json.RawMessage
+	done bool
+	ms   int64
+	err  *apierr.Error
+}
+
+// get parses raw (not null) as the field sentAt; an error is a fresh copy every time, since
+// the caller sets the message's index on it.
+func (b *batchTime) get() (int64, *apierr.Error) {
+	if !b.done {
+		b.ms, b.err = timeField(nil, b.raw, "sentAt")
+		b.done = true
+	}
+	if b.err != nil {
+		e := *b.err
+		return 0, &e
+	}
+	return b.ms, nil
+}
+
 // eventTime applies Segment's clock-skew correction: timestamp + (receivedAt − sentAt)
 // when sentAt is known, else timestamp as sent; receipt time when there is no timestamp.
-func (c *Collector) eventTime(m *message, batchSentAt json.RawMessage, received time.Time) (int64, *apierr.Error) {
+func (c *Collector) eventTime(tx *bodyText, m *message, batchSentAt *batchTime, received time.Time) (int64, *apierr.Error) {
 	field := "timestamp"
 	raw := m.Timestamp
 	if isNull(raw) {
@@ -686,19 +772,24 @@ func (c *Collector) eventTime(m *message, batchSentAt json.RawMessage, received 
 	if isNull(raw) {
 		return rec, nil
 	}
-	ts, err := timeField(raw, field)
+	ts, err := timeField(tx, raw, field)
 	if err != nil {
 		return 0, err
 	}
-	sentRaw, sentField := m.SentAt, "sentAt"
-	if isNull(sentRaw) {
-		sentRaw = batchSentAt
+	var sent int64
+	hasSent := true
+	switch {
+	case !isNull(m.SentAt):
+		sent, err = timeField(tx, m.SentAt, "sentAt")
+	case !isNull(batchSentAt.raw):
+		sent, err = batchSentAt.get()
+	default:
+		hasSent = false
 	}
-	if !isNull(sentRaw) {
-		sent, err := timeField(sentRaw, sentField)
-		if err != nil {
-			return 0, err
-		}
+	if err != nil {
+		return 0, err
+	}
+	if hasSent {
 		ts += rec - sent
 	}
 	if ts < minTime || ts > rec+24*3600*1000 {
@@ -714,9 +805,9 @@ func isNull(b json.RawMessage) bool {
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"}
 
 // timeField parses an ISO 8601 timestamp string, or a number of milliseconds since 1970.
-func timeField(raw json.RawMessage, field string) (int64, *apierr.Error) {
+func timeField(tx *bodyText, raw json.RawMessage, field string) (int64, *apierr.Error) {
 	if raw[0] == '"' {
-		s, ok := fastString(raw)
+		s, ok := tx.str(raw)
 		if !ok {
 			return 0, apierr.Field("invalid_type", field, field+" must be an ISO 8601 string or milliseconds since 1970")
 		}
@@ -735,14 +826,14 @@ func timeField(raw json.RawMessage, field string) (int64, *apierr.Error) {
 }
 
 // idField accepts a string or an integer id (some SDKs send numeric user ids).
-func idField(raw json.RawMessage, field string, max int) (string, *apierr.Error) {
+func idField(tx *bodyText, raw json.RawMessage, field string, max int) (string, *apierr.Error) {
 	if isNull(raw) {
 		return "", nil
 	}
 	var s string
 	if raw[0] == '"' {
 		var ok bool
-		if s, ok = fastString(raw); !ok {
+		if s, ok = tx.str(raw); !ok {
 			return "", apierr.Field("invalid_type", field, field+" must be a string")
 		}
 	} else if _, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
@@ -756,11 +847,11 @@ func idField(raw json.RawMessage, field string, max int) (string, *apierr.Error)
 	return strings.TrimSpace(s), nil
 }
 
-func stringField(raw json.RawMessage, field string, max int) (string, *apierr.Error) {
+func stringField(tx *bodyText, raw json.RawMessage, field string, max int) (string, *apierr.Error) {
 	if isNull(raw) {
 		return "", nil
 	}
-	s, ok := fastString(raw)
+	s, ok := tx.str(raw)
 	if !ok {
 		return "", apierr.Field("invalid_type", field, field+" must be a string")
 	}
@@ -800,10 +891,7 @@ func objectField(raw json.RawMessage, field string, lim scanLimits, buf *[]byte)
 		return nil, apierr.Field(code, path, err.Error())
 	}
 	*buf = out
-	if len(out) == 2 {
-		return nil, nil
-	}
-	return append(json.RawMessage(nil), out...), nil
+	return compactedObject(raw, out), nil
 }
 
 func newID() string {

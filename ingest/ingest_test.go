@@ -364,7 +364,7 @@ func FuzzDecodeBatch(f *testing.F) {
 		var scratch []byte
 		for _, raw := range b.Batch {
 			var m message
-			decodeMessage(raw, &m, &scratch) // must not panic on any element
+			decodeMessage(raw, &m, &scratch, &scanLimits{maxDepth: 10, maxString: 8 << 10, maxKeys: 1000}) // must not panic on any element
 		}
 	})
 }

@@ -20,7 +20,7 @@ func compactValue(dst, src []byte, lim scanLimits) ([]byte, error) {
 	s := scanner{src: src, dst: dst, lim: lim}
 	s.ws()
 	if err := s.value(0); err != nil {
-		return dst, err
+		return dst, pathOf(err)
 	}
 	s.ws()
 	if s.i != len(s.src) {
@@ -29,21 +29,28 @@ func compactValue(dst, src []byte, lim scanLimits) ([]byte, error) {
 	return s.dst, nil
 }
 
+// compactPrefix is compactValue for the value starting at src[i], which more data may
+// follow: it returns the output and the index just after the value.
+func compactPrefix(dst, src []byte, i int, lim scanLimits) ([]byte, int, error) {
+	s := scanner{src: src, dst: dst, lim: lim, i: i}
+	if err := s.value(0); err != nil {
+		return dst, 0, pathOf(err)
+	}
+	return s.dst, s.i, nil
+}
+
 type scanner struct {
 	src []byte
 	dst []byte
 	i   int
 	lim scanLimits
-	// stack holds the keys (nil for array elements) down to the current value, idx the
-	// indices of the array elements among them.
-	stack [][]byte
-	idx   []int
 }
 
 // pathError names where in the value the problem is.
 type pathError struct {
 	Path string
 	Msg  string
+	segs []string // innermost first, until pathOf renders Path
 }
 
 func (e *pathError) Error() string {
@@ -228,11 +235,9 @@ func (s *scanner) object(depth int) error {
 		s.i++
 		s.dst = append(s.dst, ':')
 		s.ws()
-		s.stack = append(s.stack, key)
 		if err := s.value(depth); err != nil {
-			return err
+			return within(err, string(key))
 		}
-		s.stack = s.stack[:len(s.stack)-1]
 		s.ws()
 		if s.i >= len(s.src) {
 			return s.syntax()
@@ -265,12 +270,9 @@ func (s *scanner) array(depth int) error {
 		return nil
 	}
 	for n := 0; ; n++ {
-		s.stack = append(s.stack, nil)
-		s.idx = append(s.idx, n)
 		if err := s.value(depth); err != nil {
-			return err
+			return within(err, fmt.Sprintf("[%d]", n))
 		}
-		s.stack, s.idx = s.stack[:len(s.stack)-1], s.idx[:len(s.idx)-1]
 		s.ws()
 		if s.i >= len(s.src) {
 			return s.syntax()
@@ -290,20 +292,36 @@ func (s *scanner) array(depth int) error {
 	}
 }
 
-// fail builds the path of the current position (only on error, to keep the scan cheap).
+// fail reports a problem at the current value. The callers up the value's nesting add
+// their key or index as the error passes (within), and the entry points render the path
+// (pathOf): a scan that succeeds spends nothing on paths.
 func (s *scanner) fail(msg string) error {
+	return &pathError{Msg: msg}
+}
+
+// within adds seg, a key or an array index ("[n]"), to the path of err (a *pathError from
+// fail), as the segment enclosing the ones already there.
+func within(err error, seg string) error {
+	pe := err.(*pathError)
+	pe.segs = append(pe.segs, seg)
+	return pe
+}
+
+// pathOf renders the collected segments of err, outermost first: keys joined with dots,
+// indices directly after, a.b[0][1].c.
+func pathOf(err error) error {
+	pe, ok := err.(*pathError)
+	if !ok || len(pe.segs) == 0 {
+		return err
+	}
 	var b strings.Builder
-	k := 0
-	for _, seg := range s.stack {
-		if seg == nil {
-			fmt.Fprintf(&b, "[%d]", s.idx[k])
-			k++
-			continue
-		}
-		if b.Len() > 0 {
+	for i := len(pe.segs) - 1; i >= 0; i-- {
+		seg := pe.segs[i]
+		if !strings.HasPrefix(seg, "[") && b.Len() > 0 {
 			b.WriteByte('.')
 		}
-		b.Write(seg)
+		b.WriteString(seg)
 	}
-	return &pathError{Path: b.String(), Msg: msg}
+	pe.Path, pe.segs = b.String(), nil
+	return pe
 }
