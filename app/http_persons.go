@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/jingyun/jingyun/apierr"
 	"github.com/jingyun/jingyun/auth"
@@ -103,11 +104,20 @@ func (a *App) handlePersonEvents(w http.ResponseWriter, r *http.Request, p *meta
 		}
 		before = &c
 	}
+	events := r.URL.Query()["event"]
+	if len(events) > persons.MaxTimelineEvents {
+		return apierr.Field("invalid_value", "event", fmt.Sprintf("give at most %d event names", persons.MaxTimelineEvents))
+	}
+	for _, e := range events {
+		if e == "" || len(e) > 200 || !utf8.ValidString(e) {
+			return apierr.Field("invalid_value", "event", "an event name is 1 to 200 bytes of UTF-8")
+		}
+	}
 	rd, err := a.personsReader()
 	if err != nil {
 		return err
 	}
-	page, err := rd.Timeline(r.Context(), p.ID, r.PathValue("distinct_id"), before, limit)
+	page, err := rd.TimelineOf(r.Context(), p.ID, r.PathValue("distinct_id"), before, limit, events)
 	if err != nil {
 		return personError(err)
 	}

@@ -94,6 +94,12 @@ func TestPersonsAPI(t *testing.T) {
 	if got := strings.Join(seen, ","); got != "e03,e02,e01,e00" {
 		t.Fatalf("timeline: %s", got)
 	}
+	// Filtered by event name: the two orders only.
+	r = op.do("GET", base+"/m-1/events?event=Order+Completed&event=Refund", nil)
+	expect(t, "filtered events", r, 200)
+	if evs := r.body["events"].([]any); len(evs) != 2 || evs[0].(map[string]any)["event"] != "Order Completed" {
+		t.Fatalf("filtered timeline: %s", r.raw)
+	}
 
 	for _, c := range []struct {
 		path        string
@@ -118,6 +124,9 @@ func TestPersonsAPI(t *testing.T) {
 		{base + "/m-1/events?limit=-1", 400, "invalid_value", "limit"},
 		{base + "/m-1/events?limit=501", 400, "invalid_value", "limit"},
 		{base + "/m-1/events?before=zzz", 400, "invalid_cursor", "before"},
+		{base + "/m-1/events?event=", 400, "invalid_value", "event"},
+		{base + "/m-1/events?event=%FF", 400, "invalid_value", "event"},
+		{base + "/m-1/events?" + strings.Repeat("event=a&", 21), 400, "invalid_value", "event"},
 		{base + "/m-1/events?before=" + url.QueryEscape("' OR 1=1 --"), 400, "invalid_cursor", "before"},
 	} {
 		expect(t, c.path, op.do("GET", c.path, nil), c.status, c.code, c.field)

@@ -630,6 +630,18 @@ func jsonText(v json.RawMessage) string {
 // descending), strictly before the cursor when before is not nil. It returns ErrNotFound
 // for an unknown person. limit must be in 1..MaxTimelineLimit.
 func (r *Reader) Timeline(ctx context.Context, project uint32, key string, before *Cursor, limit int) (*TimelinePage, error) {
+	return r.TimelineOf(ctx, project, key, before, limit, nil)
+}
+
+// MaxTimelineEvents is the most event names TimelineOf filters by.
+const MaxTimelineEvents = 20
+
+// TimelineOf is Timeline with only the events whose name is one of events (all when
+// empty; at most MaxTimelineEvents names). Cursors of a filtered timeline continue it.
+func (r *Reader) TimelineOf(ctx context.Context, project uint32, key string, before *Cursor, limit int, events []string) (*TimelinePage, error) {
+	if len(events) > MaxTimelineEvents {
+		return nil, fmt.Errorf("cannot read timeline: %d event names, at most %d", len(events), MaxTimelineEvents)
+	}
 	if limit < 1 || limit > MaxTimelineLimit {
 		return nil, fmt.Errorf("cannot read timeline: limit %d is outside 1..%d", limit, MaxTimelineLimit)
 	}
@@ -638,7 +650,7 @@ func (r *Reader) Timeline(ctx context.Context, project uint32, key string, befor
 		return nil, err
 	}
 	page := &TimelinePage{PersonID: p.id, Events: []Event{}}
-	err = r.query(ctx, r.d.timeline(project, p.ids(), before, limit+1), func(row []any) error {
+	err = r.query(ctx, r.d.timeline(project, p.ids(), before, limit+1, events), func(row []any) error {
 		page.Events = append(page.Events, Event{
 			EventID: str(row[0]), Type: str(row[1]), Event: str(row[2]), TS: toInt(row[3]),
 			DistinctID: str(row[4]), AnonymousID: str(row[5]), UserID: str(row[6]),

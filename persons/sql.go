@@ -141,11 +141,17 @@ ORDER BY ts DESC, event_id DESC`, cat([]any{int64(project)}, int64Args(ids), []a
 
 // timeline reads a page of events of persons, newest first, strictly before a cursor when
 // one is given; it asks for limit rows (the caller asks for one more than it shows).
-func (d dialect) timeline(project uint32, ids []int64, before *Cursor, limit int) stmt {
+func (d dialect) timeline(project uint32, ids []int64, before *Cursor, limit int, events []string) stmt {
 	args := cat([]any{int64(project)}, int64Args(ids))
 	cond := ""
+	if len(events) > 0 {
+		cond += "\n  AND event IN " + in(len(events))
+		for _, e := range events {
+			args = append(args, e)
+		}
+	}
 	if before != nil {
-		cond = "\n  AND (ts < ? OR (ts = ? AND event_id < ?))"
+		cond += "\n  AND (ts < ? OR (ts = ? AND event_id < ?))"
 		args = append(args, before.TS, before.TS, before.EventID)
 	}
 	args = append(args, int64(limit))

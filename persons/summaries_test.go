@@ -19,7 +19,8 @@ func TestSummariesDuckDB(t *testing.T) { checkSummaries(t, storetest.DuckDB(t)) 
 func TestSummariesClickHouse(t *testing.T) { checkSummaries(t, storetest.ClickHouse(t)) }
 
 // checkSummaries: persons by id (as a funnel lists them) come back in the order asked, with
-// the identifiers and events of the persons merged into them.
+// the identifiers and events of the persons merged into them; a timeline filtered by event
+// name covers the merged persons and pages.
 func checkSummaries(t *testing.T, s store.EventStore) {
 	ctx := context.Background()
 	l, err := loader.New(ctx, s, loader.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -66,6 +67,19 @@ func checkSummaries(t *testing.T, s store.EventStore) {
 	want := `[u2 ids=2 events=1 first=5000 last=5000 name= u1 ids=3 events=4 first=1000 last=4000 name="张三" person:999999 ids=0 events=0 first=0 last=0 name=]`
 	if fmt.Sprint(lines) != want {
 		t.Fatalf("summaries\n got %v\nwant %s", lines, want)
+	}
+	// A timeline filtered by event name, across the merged persons, paged.
+	page, err := r.TimelineOf(ctx, 1, "u1", nil, 1, []string{"Product Viewed", "Nothing"})
+	if err != nil || len(page.Events) != 1 || page.Events[0].TS != 3000 || page.NextCursor == "" {
+		t.Fatalf("filtered timeline: %+v %v", page, err)
+	}
+	c, _ := ParseCursor(page.NextCursor)
+	page, err = r.TimelineOf(ctx, 1, "u1", &c, 5, []string{"Product Viewed"})
+	if err != nil || len(page.Events) != 1 || page.Events[0].TS != 1000 || page.Events[0].DistinctID != "a1" || page.NextCursor != "" {
+		t.Fatalf("filtered timeline, page 2: %+v %v", page, err)
+	}
+	if _, err := r.TimelineOf(ctx, 1, "u1", nil, 5, make([]string, MaxTimelineEvents+1)); err == nil {
+		t.Fatal("too many event names accepted")
 	}
 	if got, err := r.Summaries(ctx, 1, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no ids: %v %v", got, err)

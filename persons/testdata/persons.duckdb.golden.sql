@@ -60,6 +60,16 @@ WHERE project_id = ? AND person_id IN (?, ?)
 ORDER BY ts DESC, event_id DESC
 LIMIT ?;
 
+-- timeline
+-- args: [7,9,3,"Order Completed","Order Refunded",1700000000000,1700000000000,"e-9",51]
+SELECT event_id, type, event, ts, distinct_id, anonymous_id, user_id, properties, context
+FROM events
+WHERE project_id = ? AND person_id IN (?, ?)
+  AND event IN (?, ?)
+  AND (ts < ? OR (ts = ? AND event_id < ?))
+ORDER BY ts DESC, event_id DESC
+LIMIT ?;
+
 -- list_persons
 -- args: [7,4611686018427387904,7,21]
 SELECT person_id
