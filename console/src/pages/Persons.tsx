@@ -7,6 +7,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Card, Col, Descriptions, Empty, Input, Row, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { api, useErrorText, type Me, type Membership } from '../api';
+import { eventDefinitions } from '../definitions';
 import { useI18n, useStrings } from '../i18n';
 import { navigate, pathRest, usePath } from '../router';
 
@@ -56,8 +57,7 @@ const strings = {
     completed: '已完成',
     refunded: '退款',
     countNote: '订单数和订单金额只计已完成的订单（Order Completed）；已取消 {c} 笔，不计入。最近订单列出已完成、已取消和退款三类。',
-    filterEvents: '按事件筛选已加载的事件',
-    filtered: '已加载 {n} 个事件中有 {m} 个符合',
+    filterEvents: '只看这些事件',
   },
   en: {
     title: 'Persons',
@@ -104,8 +104,7 @@ const strings = {
     completed: 'Completed',
     refunded: 'Refund',
     countNote: 'Orders and order value count completed orders (Order Completed) only; {c} cancelled, not counted. Recent orders list completed, cancelled and refunded ones.',
-    filterEvents: 'Filter the loaded events by name',
-    filtered: '{m} of the {n} loaded events match',
+    filterEvents: 'Only these events',
   },
 };
 
@@ -392,24 +391,42 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
   const [err, setErr] = useState('');
   const url = `${base(project)}/${encodeURIComponent(id)}`;
 
+  // The timeline's event filter runs on the server (?event=…), so paging continues it; the
+  // picker offers the project's event names.
+  const [names, setNames] = useState<string[]>([]);
+  const [loadingEvents, setLoadingEvents] = useState(false);
+  const filter = only.map((e) => `&event=${encodeURIComponent(e)}`).join('');
   useEffect(() => {
     let live = true;
-    Promise.all([api<Profile>('GET', url), api<TimelinePage>('GET', `${url}/events?limit=50`)])
-      .then(([p, t]) => {
-        if (!live) return;
-        setProf(p);
-        setEvents(t.events);
-        setNext(t.next_cursor);
-      })
+    api<Profile>('GET', url)
+      .then((p) => live && setProf(p))
       .catch((e) => live && setErr(errorText(e)));
+    eventDefinitions(project.id)
+      .then((ds) => live && setNames(ds.map((d) => d.name).sort()))
+      .catch(() => undefined);
     return () => {
       live = false;
     };
-  }, [url]);
+  }, [url, project.id]);
+  useEffect(() => {
+    let live = true;
+    setLoadingEvents(true);
+    api<TimelinePage>('GET', `${url}/events?limit=50${filter}`)
+      .then((t) => {
+        if (!live) return;
+        setEvents(t.events);
+        setNext(t.next_cursor);
+      })
+      .catch((e) => live && setErr(errorText(e)))
+      .finally(() => live && setLoadingEvents(false));
+    return () => {
+      live = false;
+    };
+  }, [url, filter]);
 
   const more = () => {
     setLoadingMore(true);
-    api<TimelinePage>('GET', `${url}/events?limit=50&before=${encodeURIComponent(next)}`)
+    api<TimelinePage>('GET', `${url}/events?limit=50${filter}&before=${encodeURIComponent(next)}`)
       .then((t) => {
         setEvents((old) => [...old, ...t.events]);
         setNext(t.next_cursor);
@@ -497,8 +514,7 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
       ),
     },
   ];
-  const names = Array.from(new Set(events.map((e) => e.event))).sort();
-  const shown = only.length ? events.filter((e) => only.includes(e.event)) : events;
+  const shown = events;
 
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="middle">
@@ -579,17 +595,12 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
         title={s.timeline}
         extra={
           <Space>
-            {only.length > 0 && (
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {s.filtered.replace('{n}', String(events.length)).replace('{m}', String(shown.length))}
-              </Typography.Text>
-            )}
             <Select
               mode="multiple"
               allowClear
               value={only}
               onChange={setOnly}
-              options={names.map((n) => ({ value: n, label: n }))}
+              options={Array.from(new Set([...names, ...only])).map((n) => ({ value: n, label: n }))}
               placeholder={s.filterEvents}
               maxTagCount="responsive"
               style={{ width: 300 }}
@@ -600,6 +611,7 @@ function PersonProfile({ project, id }: { project: Membership; id: string }) {
       >
         <Table<TimelineEvent>
           data-testid="timeline"
+          loading={loadingEvents}
           rowKey="event_id"
           size="small"
           pagination={false}

@@ -112,6 +112,25 @@ export default async function (h, lang) {
   if (more !== want) fail(`after load more the timeline shows ${more} rows, want ${want}`);
   await h.expectNoError(`${lang} persons load more`);
 
+  // The event filter asks the server: every row is of the chosen event, as many as the API
+  // gives for it.
+  h.setWhere(`${lang} persons timeline filter`);
+  const name = tl.body.events[0].event;
+  await h.pick(page.locator('[data-testid=timeline-filter]'), name);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(
+    (ev) => {
+      const cells = [...document.querySelectorAll('[data-testid=timeline] [data-testid=timeline-row]')];
+      return cells.length > 0 && cells.every((r) => r.textContent.includes(ev)) && !document.querySelector('[data-testid=timeline] .ant-spin-spinning');
+    },
+    name,
+    { timeout: 15000 },
+  );
+  const only = await getJSON(page, `/api/v1/projects/1/persons/${encodeURIComponent(userID)}/events?limit=50&event=${encodeURIComponent(name)}`);
+  const filteredRows = await timelineRows.count();
+  if (filteredRows !== only.body.events.length) fail(`filtered timeline shows ${filteredRows} rows, the API gives ${only.body.events.length} ${name} events`);
+  await h.expectNoError(`${lang} persons timeline filter`);
+
   h.setWhere(`${lang} persons back`);
   await page.locator('[data-testid=persons-back]').click();
   await page.locator(`[data-testid=person-row][data-distinct-id="${userID}"]`).waitFor();
