@@ -172,6 +172,9 @@ func (c Calendar) Range(d DateRange, now time.Time) (TimeRange, error) {
 	if from < minTime {
 		return TimeRange{}, invalid("date_range.from", "must be after 1971-01-01")
 	}
+	if to <= from && strings.HasSuffix(d.To, "@now") && to == from {
+		to = from + 1 // "-1d@now" read at midnight: the comparison range is empty, not wrong
+	}
 	if to <= from {
 		return TimeRange{}, invalid("date_range.to", "must be after date_range.from")
 	}
@@ -207,6 +210,25 @@ func parseBound(s string, end bool, c Calendar, now time.Time) (int64, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UnixMilli(), nil
 	}
+	// "-1d@now": the same local time of day as now, a day (week, month, year) back: the end
+	// of "yesterday up to now's time", which, unlike "-24h", never falls before yesterday's
+	// midnight on a day with a daylight-saving change.
+	if rel, ok := strings.CutSuffix(s, "@now"); ok && len(rel) >= 3 && rel[0] == '-' && strings.ContainsRune("dwmy", rune(rel[len(rel)-1])) {
+		if n, err := strconv.Atoi(rel[1 : len(rel)-1]); err == nil && n >= 0 && n <= 100000 {
+			var t time.Time
+			switch rel[len(rel)-1] {
+			case 'd':
+				t = midnight(now).AddDate(0, 0, -n)
+			case 'w':
+				t = midnight(now).AddDate(0, 0, -7*n)
+			case 'm':
+				t = addMonths(midnight(now), -n)
+			case 'y':
+				t = addMonths(midnight(now), -12*n)
+			}
+			return time.Date(t.Year(), t.Month(), t.Day(), now.Hour(), now.Minute(), now.Second(), now.Nanosecond(), loc).UnixMilli(), nil
+		}
+	}
 	if rest, ok := strings.CutPrefix(s, "-"); ok && len(rest) >= 2 {
 		n, err := strconv.Atoi(rest[:len(rest)-1])
 		if err == nil && n >= 0 && n <= 100000 {
@@ -224,7 +246,7 @@ func parseBound(s string, end bool, c Calendar, now time.Time) (int64, error) {
 			}
 		}
 	}
-	return 0, fmt.Errorf("must be a date (2024-01-31), an RFC 3339 instant, now, today or relative like -7d, not %q", s)
+	return 0, fmt.Errorf("must be a date (2024-01-31), an RFC 3339 instant, now, today, relative like -7d, or -1d@now (now's time of day a day back), not %q", s)
 }
 
 // addMonths moves a local midnight by n months, clamping the day to the month's last

@@ -44,7 +44,7 @@ var schemaDocs = map[string]string{
 	"Spec.first_time":     "retention: cohort by the first-ever start event (else every period with a start event is a cohort of its own)",
 	"Spec.periods":        "retention: N, retained in periods 0..N; default 7",
 	"DateRange":           "The analysed range, in the project's calendar.",
-	"DateRange.from":      "a project-calendar date \"2024-01-31\", an RFC 3339 instant, \"today\", \"now\", or relative \"-24h\", \"-7d\", \"-2w\", \"-3m\", \"-1y\"",
+	"DateRange.from":      "a project-calendar date \"2024-01-31\", an RFC 3339 instant, \"today\", \"now\", relative \"-24h\", \"-7d\", \"-2w\", \"-3m\", \"-1y\", or \"-1d@now\" (now's time of day a day back)",
 	"DateRange.to":        "same forms; a date is inclusive (the whole day); empty means now",
 	"Filter.property":     "an event property (\"price\" or \"properties.price\"), a column (\"event\", \"distinct_id\"), \"context.scene\", or a person trait (\"person.city\"); dots name keys of nested objects (\"context.page.path\", \"person.address.city\"), at most 4, never through arrays",
 	"Filter.value":        "a string, number or boolean; a list of strings or numbers for in and not_in; absent for is_set and is_not_set",

@@ -131,8 +131,9 @@ type Spec struct {
 // DateRange is the analysed range. From and To are a date "2024-01-31" of the project's
 // calendar (To inclusive: the whole day), an RFC 3339 instant (To exclusive), "now",
 // "today", or relative to now: "-24h", "-7d", "-2w", "-3m" (months), "-1y"; relative days,
-// weeks, months and years start at local midnight, and as To they mean the whole day. An
-// empty To means now.
+// weeks, months and years start at local midnight, and as To they mean the whole day.
+// "-1d@now" (also w, m, y) is now's local time of day that far back: {"-1d", "-1d@now"} is
+// yesterday up to the time it is now. An empty To means now.
 type DateRange struct {
 	From string `json:"from"`
 	To   string `json:"to,omitempty"`

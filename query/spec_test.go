@@ -164,6 +164,23 @@ func TestRange(t *testing.T) {
 	f("-2h", "now", "2024-03-31T13:30:00+01:00", "2024-03-31T15:30:00+01:00")
 	f("-1m", "2024-03-31T12:00:00Z", "2024-02-29T00:00:00Z", "2024-03-31T13:00:00+01:00")
 	f("-1w", "", "2024-03-24T00:00:00Z", "2024-03-31T15:30:00+01:00")
+	// Yesterday up to now's time of day; a week back likewise.
+	f("-1d", "-1d@now", "2024-03-30T00:00:00Z", "2024-03-30T15:30:00Z")
+	f("-1w", "-1w@now", "2024-03-24T00:00:00Z", "2024-03-24T15:30:00Z")
+	// The first hour after the 23-hour day: -24h is before yesterday's midnight, -1d@now is
+	// not.
+	early := time.Date(2024, 4, 1, 0, 30, 0, 0, london)
+	if _, err := cal.Range(DateRange{From: "-1d", To: "-24h"}, early); err == nil {
+		t.Fatal("-24h after the short day: the test's premise changed")
+	}
+	if r, err := cal.Range(DateRange{From: "-1d", To: "-1d@now"}, early); err != nil ||
+		time.UnixMilli(r.To).In(london).Format(time.RFC3339) != "2024-03-31T00:30:00Z" {
+		t.Fatalf("-1d@now after the short day: %v %v", r, err)
+	}
+	// Read at midnight, the comparison is empty, not an error.
+	if r, err := cal.Range(DateRange{From: "-1d", To: "-1d@now"}, time.Date(2024, 3, 31, 0, 0, 0, 0, london)); err != nil || r.To-r.From != 1 {
+		t.Fatalf("-1d@now at midnight: %v %v", r, err)
+	}
 
 	bad := func(from, to, field string) {
 		t.Helper()
@@ -176,6 +193,8 @@ func TestRange(t *testing.T) {
 	bad("2024-02-01", "2024-01-01", "date_range.to")
 	bad("1970-01-01", "2024-01-01", "date_range.from")
 	bad("1990-01-01", "2024-01-01", "date_range")
+	bad("-1d", "-1h@now", "date_range.to")
+	bad("-1d", "-x@now", "date_range.to")
 }
 
 func TestFormula(t *testing.T) {

@@ -4,9 +4,9 @@
 import { rangeFor, type Spec } from './api';
 
 // dauRanges is DAU's today and its comparison: yesterday up to the same time of day
-// ("-24h" is an instant, so the previous range ends now − 24 h), so a day that is not over
-// is not set against a whole one.
-export const dauRanges = { current: rangeFor(1).current, previous: { from: '-1d', to: '-24h' } };
+// ("-1d@now": now's local time of day, a day back), so a day that is not over is not set
+// against a whole one.
+export const dauRanges = { current: rangeFor(1).current, previous: { from: '-1d', to: '-1d@now' } };
 
 // retentionDays is the range of the overview's retention card: 14 days for the 7-day view, so
 // that half of its cohorts have a D7 that is over; the range itself for 30 days.

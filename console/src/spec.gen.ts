@@ -9,7 +9,7 @@ export interface Breakdown {
 
 /** The analysed range, in the project's calendar. */
 export interface DateRange {
-  /** a project-calendar date "2024-01-31", an RFC 3339 instant, "today", "now", or relative "-24h", "-7d", "-2w", "-3m", "-1y" */
+  /** a project-calendar date "2024-01-31", an RFC 3339 instant, "today", "now", relative "-24h", "-7d", "-2w", "-3m", "-1y", or "-1d@now" (now's time of day a day back) */
   from: string;
   /** same forms; a date is inclusive (the whole day); empty means now */
   to?: string;
