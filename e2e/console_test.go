@@ -74,7 +74,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("POST /api/v1/setup: status %d, want 201", resp.StatusCode)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "tests/browser.mjs", "--url", s.URL, "--email", email, "--password", password, "--chromium", chromium)
 	cmd.Dir = dir
