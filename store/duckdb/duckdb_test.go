@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jingyun/jingyun/event"
@@ -201,5 +202,44 @@ func TestCompactKeepsSchema(t *testing.T) {
 	defer s.Close()
 	if n := count(t, s, `SELECT count(*) FROM events WHERE project_id = ?`, 1); n != 4 {
 		t.Fatalf("%d events after Compact, Apply and reopen, want 4", n)
+	}
+}
+
+// TestAppendEventsStoresEveryColumn checks every column the appender writes, with types,
+// names and ids that change from row to row and absent JSON stored as {}.
+func TestAppendEventsStoresEveryColumn(t *testing.T) {
+	s, err := Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows := []store.Row{
+		{Event: event.Event{ProjectID: 1, ID: "e1", Type: event.TypeTrack, Name: "A", Time: 1, ReceivedAt: 2, AnonymousID: "d1",
+			Properties: json.RawMessage(`{"x":1}`), Context: json.RawMessage(`{"scene":1007}`)}, PersonID: 7},
+		{Event: event.Event{ProjectID: 1, ID: "e2", Type: event.TypeTrack, Name: "A", Time: 3, ReceivedAt: 4, AnonymousID: "d1", UserID: "u1"}, PersonID: 7},
+		{Event: event.Event{ProjectID: 1, ID: "e3", Type: event.TypePage, Name: event.NamePageview, Time: 5, ReceivedAt: 6, UserID: "u1",
+			Properties: json.RawMessage(`{"path":"/"}`)}, PersonID: 7},
+		{Event: event.Event{ProjectID: 2, ID: "e4", Type: event.TypeTrack, Name: "B", Time: 7, ReceivedAt: 8, AnonymousID: "d2"}, PersonID: 9},
+	}
+	if err := s.Apply(context.Background(), &store.Batch{Events: rows}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = s.Query(context.Background(), `SELECT concat_ws('|', project_id, event_id, type, event, ts, received_at, person_id,
+		distinct_id, anonymous_id, user_id, properties, context) FROM events ORDER BY event_id`, nil, func(r []any) error {
+		got = append(got, r[0].(string))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`1|e1|track|A|1|2|7|d1|d1||{"x":1}|{"scene":1007}`,
+		`1|e2|track|A|3|4|7|u1|d1|u1|{}|{}`,
+		`1|e3|page|$pageview|5|6|7|u1||u1|{"path":"/"}|{}`,
+		`2|e4|track|B|7|8|9|d2|d2||{}|{}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("stored rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
