@@ -16,6 +16,7 @@ package identity
 
 import (
 	"github.com/jingyun/jingyun/store"
+	"strings"
 )
 
 type idKey struct {
@@ -100,6 +101,9 @@ func (r *Resolver) Person(project uint32, distinctID string) int64 {
 }
 
 func (r *Resolver) assign(f *Facts, project uint32, id string, person int64, isUser bool) {
+	// The map outlives the batch: keep a copy of the id, not a piece of the decoded record
+	// (which would keep the whole record in memory for as long as the id is known).
+	id = strings.Clone(id)
 	r.ids[idKey{project, id}] = person
 	f.Identities = append(f.Identities, store.Identity{ProjectID: project, DistinctID: id, PersonID: person, IsUser: isUser})
 	if isUser {

@@ -1,7 +1,9 @@
 package identity
 
 import (
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/jingyun/jingyun/store"
 )
@@ -92,5 +94,29 @@ func TestReloadKeepsRules(t *testing.T) {
 	r2.Forget(1, r2.Person(1, "u1"))
 	if r2.Person(1, "dev-2") != 0 || r2.Person(1, "u1") != 0 {
 		t.Fatal("Forget left identities behind")
+	}
+}
+
+// TestIDsAreCopied: the resolver keeps its own copy of a new id, not a piece of the decoded
+// batch it came in, which would keep the whole batch in memory as long as the id is known.
+func TestIDsAreCopied(t *testing.T) {
+	r := New(0)
+	batch := strings.Repeat("x", 1<<16) + "anon-1" + "user-1"
+	anon, user := batch[1<<16:1<<16+6], batch[1<<16+6:]
+	var f Facts
+	r.Resolve(&f, 1, anon, user, 1)
+	inBatch := func(s string) bool {
+		p, b := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(batch)))
+		return p >= b && p < b+uintptr(len(batch))
+	}
+	n := 0
+	for k := range r.ids {
+		n++
+		if inBatch(k.id) {
+			t.Fatalf("the resolver keeps %q inside the decoded batch", k.id)
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d ids known, want 2", n)
 	}
 }
