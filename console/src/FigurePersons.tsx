@@ -4,7 +4,7 @@
 // not; POST …/retention/persons). Each person opens their profile. Operators and up may read
 // persons (persons:read); canListPersons says whether to offer it.
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Drawer, Table, Tag, Typography } from 'antd';
+import { Alert, Drawer, Segmented, Table, Tag, Typography } from 'antd';
 import { api, type Membership, type Spec } from './api';
 import { useI18n, useStrings } from './i18n';
 import { navigate } from './router';
@@ -70,6 +70,8 @@ const strings = {
     events: '事件数',
     empty: '没有用户',
     hint: '点击用户查看其档案与行为序列。',
+    returned: '回访',
+    notReturned: '未回访',
   },
   en: {
     reached: 'Persons who reached "{s}"',
@@ -88,6 +90,8 @@ const strings = {
     events: 'Events',
     empty: 'No persons',
     hint: 'Open a person to see their profile and events.',
+    returned: 'Returned',
+    notReturned: 'Did not return',
   },
 };
 
@@ -99,11 +103,12 @@ export function canListPersons(p: Membership): boolean {
   return p.role === 'owner' || p.role === 'admin' || p.role === 'analyst' || p.role === 'operator';
 }
 
-export function FigurePersonsDrawer({ project, spec, pick, otherLabel, onClose }: {
+export function FigurePersonsDrawer({ project, spec, pick, otherLabel, onPick, onClose }: {
   project: Membership;
   spec: Spec;
   pick?: FigurePick;
   otherLabel?: string; // how the breakdown's "$other" row is shown
+  onPick?: (p: FigurePick) => void; // given: a retention period offers returned / not returned
   onClose: () => void;
 }) {
   const s = useStrings(strings);
@@ -135,7 +140,7 @@ export function FigurePersonsDrawer({ project, spec, pick, otherLabel, onClose }
     };
   }, [project.id, spec, pick, page]);
   const fmt = useMemo(() => {
-    const f = new Intl.DateTimeFormat(lang, { timeZone: project.timezone, dateStyle: 'short', timeStyle: 'short', hour12: false });
+    const f = new Intl.DateTimeFormat(lang, { timeZone: project.timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
     return (ms: number) => (ms ? f.format(new Date(ms)) : '–');
   }, [lang, project.timezone]);
   let title = '';
@@ -150,6 +155,18 @@ export function FigurePersonsDrawer({ project, spec, pick, otherLabel, onClose }
   }
   return (
     <Drawer open={!!pick} onClose={onClose} width={Math.min(960, window.innerWidth - 48)} title={title} data-testid="figure-persons" destroyOnClose>
+      {onPick && pick?.kind === 'retention' && pick.period !== undefined && (
+        <Segmented
+          style={{ marginBottom: 12 }}
+          data-testid="figure-persons-lost"
+          value={pick.lost ? 'lost' : 'returned'}
+          onChange={(v) => onPick({ ...pick, lost: v === 'lost' })}
+          options={[
+            { value: 'returned', label: s.returned },
+            { value: 'lost', label: s.notReturned },
+          ]}
+        />
+      )}
       <Typography.Paragraph type="secondary">
         {row && <Tag>{row}</Tag>}
         {ans && <span data-testid="figure-persons-total">{s.total.replace('{n}', ans.total.toLocaleString(lang))}</span>} · {s.hint}

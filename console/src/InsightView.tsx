@@ -3,9 +3,10 @@
 // compact (the chart, and the table where it is the figure: funnel steps, retention cohorts).
 // Given the spec that was run, it names breakdown values (scene names, 其他, 未设置), events by
 // their display names, and formats money series with 2 decimals.
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Table, Tooltip, Typography } from 'antd';
-import type { Cohort, FunnelStep, QueryAnswer, Result, Spec, TrendLine } from './api';
+import type { Cohort, FunnelStep, Membership, QueryAnswer, Result, Spec, TrendLine } from './api';
+import { canListPersons, FigurePersonsDrawer, type FigurePick } from './FigurePersons';
 import { Chart, palette } from './Chart';
 import { useI18n, useStrings, type Key } from './i18n';
 import { fmtNumber, fmtPct, fmtSeconds, NoData, useLabels } from './widgets';
@@ -19,6 +20,8 @@ const strings = {
     noTotal: '人数、平均值和分位数不能按时间段相加',
     notInTop: '不在该指标的前 N 个分组中（计入“其他”）',
     previousDate: '上一周期',
+    dropped: '流失人数',
+    openPersons: '查看这些用户',
   },
   en: {
     overlap: 'Counted in persons, one person can fall in several groups (entering from several scenes, say), so the groups can add up to more than the total.',
@@ -27,6 +30,8 @@ const strings = {
     noTotal: 'Persons, averages and quantiles do not add up over intervals',
     notInTop: "Not among this series' top values (counted in Other)",
     previousDate: 'previous period',
+    dropped: 'Dropped',
+    openPersons: 'See these persons',
   },
 };
 
@@ -35,20 +40,23 @@ export function InsightView({
   compact = false,
   currency,
   spec,
+  project,
 }: {
   answer?: QueryAnswer;
   compact?: boolean;
   currency?: string;
   spec?: Spec; // the spec of the answer: names breakdown values and money series
+  project?: Membership; // given (with spec) to an operator and up: figures open their persons
 }) {
   const res = answer?.result;
+  const persons = !compact && spec && project && canListPersons(project) ? { project, spec } : undefined;
   switch (res?.kind) {
     case 'funnel':
-      return <FunnelView res={res} compact={compact} spec={spec} />;
+      return <FunnelView res={res} compact={compact} spec={spec} persons={persons} />;
     case 'retention':
-      return <RetentionView res={res} compact={compact} spec={spec} />;
+      return <RetentionView res={res} compact={compact} spec={spec} persons={persons} />;
     case 'trends':
-      return <TrendsView res={res} compact={compact} spec={spec} />;
+      return <TrendsView res={res} compact={compact} spec={spec} persons={persons} />;
     case 'products':
       return <ProductsView res={res.products} currency={currency} compact={compact} filters={spec?.filters?.length ?? 0} />;
   }
@@ -84,10 +92,26 @@ const legend = (compact: boolean, short?: Map<string, string>) => ({
 
 const personMaths = ['dau', 'per_person_avg'];
 
-function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spec?: Spec }) {
+// Persons is what a view needs to open the persons behind its figures.
+type Persons = { project: Membership; spec: Spec } | undefined;
+
+// figureLink makes a figure open its persons (when the caller may see persons).
+function figureLink(persons: Persons, title: string, text: ReactNode, open: () => void, testid: string) {
+  if (!persons) return text;
+  return (
+    <Tooltip title={title}>
+      <Typography.Link data-testid={testid} onClick={open} style={{ whiteSpace: 'nowrap' }}>
+        {text}
+      </Typography.Link>
+    </Tooltip>
+  );
+}
+
+function TrendsView({ res, compact, spec, persons }: { res: Result; compact: boolean; spec?: Spec; persons?: Persons }) {
   const { t, lang } = useI18n();
   const s = useStrings(strings);
   const L = useLabels();
+  const [pick, setPick] = useState<FigurePick>();
   const lines = res.trends?.series ?? [];
   const property = spec?.breakdown?.property;
   const hasBreakdown = lines.some((l) => l.breakdown !== undefined && l.breakdown !== null);
@@ -117,6 +141,7 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
   const allZero = lines.length > 0 && lines.every((l) => l.points.every((p) => !p.value));
   if (allZero && res.trends) return <NoData filters={spec?.filters?.length ?? 0} />;
 
+  const twoAxes = lines.some((l) => l.series === 'formula') && lines.some((l) => l.series !== 'formula');
   const option = {
     tooltip: {
       trigger: 'axis',
@@ -136,11 +161,17 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
     legend: legend(compact, short),
     grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: x },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => v.toLocaleString(lang, { notation: 'compact', maximumFractionDigits: 1 } as Intl.NumberFormatOptions) } },
+    // A formula (a ratio such as GMV ÷ buyers) is on an axis of its own, on the right, when
+    // it is drawn beside the series it is made of.
+    yAxis: [
+      { type: 'value', axisLabel: { formatter: (v: number) => v.toLocaleString(lang, { notation: 'compact', maximumFractionDigits: 1 } as Intl.NumberFormatOptions) } },
+      ...(twoAxes ? [{ type: 'value', splitLine: { show: false }, axisLabel: { formatter: (v: number) => v.toLocaleString(lang, { maximumFractionDigits: 2 }) } }] : []),
+    ],
     series: lines.map((l, i) => ({
       name: name(l),
       type: 'line',
       smooth: true,
+      yAxisIndex: twoAxes && l.series === 'formula' ? 1 : 0,
       color: palette[i % palette.length],
       lineStyle: l.compare ? { type: 'dashed' } : undefined,
       data: l.points.map((p) => +p.value.toFixed(4)),
@@ -169,7 +200,7 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
   for (const l of lines) if (!values.includes(l.breakdown ?? '')) values.push(l.breakdown ?? '');
   values.sort((a, b) => rank(a) - rank(b)); // stable: keeps the first series' order otherwise
   const rows = x.map((time, i) => {
-    const r: Record<string, string | number | null> = { time };
+    const r: Record<string, string | number | null> = { time, i };
     lines.forEach((l, j) => (r['s' + j] = l.points[i]?.value ?? 0));
     return r;
   });
@@ -180,7 +211,13 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
     align: 'right' as const,
     minWidth: 96,
     onHeaderCell: () => ({ style: { whiteSpace: 'nowrap' as const } }),
-    render: (v: number) => <span style={{ whiteSpace: 'nowrap' }}>{fmt(l)(v)}</span>,
+    render: (v: number, r: Record<string, string | number | null>) => {
+      const text = <span style={{ whiteSpace: 'nowrap' }}>{fmt(l)(v)}</span>;
+      const at = l.points[Number(r.i)]?.time;
+      if (l.series === 'formula' || !v || !at) return text;
+      return figureLink(persons, s.openPersons, text, () =>
+        setPick({ kind: 'trends', series: l.series, time: at, breakdown: hasBreakdown ? l.breakdown ?? '' : undefined, compare: l.compare, label: name(l) + ' · ' + at }), 'trends-persons');
+    },
   });
   const headerText = (text: string, width: number) => (
     <Tooltip title={text}>
@@ -268,6 +305,7 @@ function TrendsView({ res, compact, spec }: { res: Result; compact: boolean; spe
           </Table.Summary>
         )}
       />
+      {persons && <FigurePersonsDrawer project={persons.project} spec={persons.spec} pick={pick} onClose={() => setPick(undefined)} />}
     </>
   );
 }
@@ -276,10 +314,11 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-function FunnelView({ res: r, compact, spec }: { res: Result; compact: boolean; spec?: Spec }) {
+function FunnelView({ res: r, compact, spec, persons }: { res: Result; compact: boolean; spec?: Spec; persons?: Persons }) {
   const { t, lang } = useI18n();
   const s = useStrings(strings);
   const L = useLabels();
+  const [pick, setPick] = useState<FigurePick>();
   const res = r.funnel;
   const property = spec?.breakdown?.property;
   if (res && (!res.steps.length || res.steps[0].persons === 0)) return <NoData filters={spec?.filters?.length ?? 0} />;
@@ -301,7 +340,12 @@ function FunnelView({ res: r, compact, spec }: { res: Result; compact: boolean; 
       label: i === 0 ? { show: true, position: 'top', formatter: (p: { dataIndex: number }) => fmtPct(g.steps[p.dataIndex].overall_conversion) } : undefined,
     })),
   };
-  const rows = (compact ? groups.slice(0, 1) : groups).flatMap((g) => g.steps.map((st) => ({ ...st, group: g.label, key: g.value + '/' + st.step })));
+  const rows = (compact ? groups.slice(0, 1) : groups).flatMap((g) =>
+    g.steps.map((st, k) => ({ ...st, group: g.label, bd: g.value === '\u0000all' ? undefined : g.value, key: g.value + '/' + st.step, dropped: k > 0 ? g.steps[k - 1].persons - st.persons : null })),
+  );
+  type Row = (typeof rows)[number];
+  const open = (st: Row, dropped: boolean) =>
+    setPick({ kind: 'funnel', step: st.step, dropped, breakdown: st.bd, label: stepName(st) + (st.bd !== undefined ? ' · ' + st.group : '') });
   const count = (v: number) => fmtNumber(v, lang);
   return (
     <>
@@ -311,7 +355,7 @@ function FunnelView({ res: r, compact, spec }: { res: Result; compact: boolean; 
           {s.overlap}
         </Typography.Text>
       )}
-      <Table
+      <Table<Row>
         size="small"
         rowKey="key"
         scroll={{ x: 'max-content' }}
@@ -344,8 +388,23 @@ function FunnelView({ res: r, compact, spec }: { res: Result; compact: boolean; 
               </span>
             ),
           },
-          { title: t('persons'), dataIndex: 'persons', align: 'right' as const, render: count },
-          ...(compact ? [] : [{ title: t('stepConversion'), dataIndex: 'step_conversion', align: 'right' as const, render: (v: number) => fmtPct(v) }]),
+          {
+            title: t('persons'),
+            dataIndex: 'persons',
+            align: 'right' as const,
+            render: (v: number, st: Row) => (v ? figureLink(persons, s.openPersons, count(v), () => open(st, false), 'funnel-persons-link') : count(v)),
+          },
+          ...(compact
+            ? []
+            : [
+                {
+                  title: s.dropped,
+                  dataIndex: 'dropped',
+                  align: 'right' as const,
+                  render: (v: number | null, st: Row) => (v === null ? '' : v ? figureLink(persons, s.openPersons, count(v), () => open(st, true), 'funnel-dropped-link') : count(v)),
+                },
+                { title: t('stepConversion'), dataIndex: 'step_conversion', align: 'right' as const, render: (v: number) => fmtPct(v) },
+              ]),
           { title: t('overallConversion'), dataIndex: 'overall_conversion', align: 'right' as const, render: (v: number) => fmtPct(v) },
           ...(compact
             ? []
@@ -355,6 +414,9 @@ function FunnelView({ res: r, compact, spec }: { res: Result; compact: boolean; 
               ]),
         ]}
       />
+      {persons && (
+        <FigurePersonsDrawer project={persons.project} spec={persons.spec} pick={pick} otherLabel={L.breakdown(property, '$other')} onClose={() => setPick(undefined)} />
+      )}
     </>
   );
 }
@@ -369,9 +431,11 @@ function over(start: string, n: number, period: string): boolean {
   return d.getTime() <= Date.now();
 }
 
-function RetentionView({ res: r, compact, spec }: { res: Result; compact: boolean; spec?: Spec }) {
+function RetentionView({ res: r, compact, spec, persons }: { res: Result; compact: boolean; spec?: Spec; persons?: Persons }) {
   const { t, lang } = useI18n();
+  const s = useStrings(strings);
   const L = useLabels();
+  const [pick, setPick] = useState<FigurePick>();
   const res = r.retention;
   const cohorts = res?.cohorts ?? [];
   if (res && !cohorts.some((c) => c.size > 0)) return <NoData filters={spec?.filters?.length ?? 0} />;
@@ -395,9 +459,15 @@ function RetentionView({ res: r, compact, spec }: { res: Result; compact: boolea
   const cell = (c: Cohort, k: number) => {
     if (!over(c.start, k, res!.period) && k > 0) return <span style={{ color: '#bbb' }}>–</span>;
     const rate = c.rates[k] ?? 0;
-    return (
+    const box = (
       <div style={{ background: `rgba(22,119,255,${0.08 + rate * 0.8})`, color: rate > 0.5 ? '#fff' : undefined, padding: '2px 6px', textAlign: 'right', whiteSpace: 'nowrap' }} title={(c.retained[k] ?? 0).toLocaleString(lang)}>
         {fmtPct(rate)}
+      </div>
+    );
+    if (!persons || !c.size) return box;
+    return (
+      <div style={{ cursor: 'pointer' }} data-testid="retention-persons-link" onClick={() => setPick({ kind: 'retention', cohort: c.start, period: k, label: prefix + k })}>
+        {box}
       </div>
     );
   };
@@ -418,10 +488,17 @@ function RetentionView({ res: r, compact, spec }: { res: Result; compact: boolea
         data-testid="retention-table"
         columns={[
           { title: t('cohort'), dataIndex: 'start', fixed: 'left' as const, width: 112, render: (v: string) => <span style={{ whiteSpace: 'nowrap' }}>{v}</span> },
-          { title: t('size'), dataIndex: 'size', align: 'right' as const, render: (v: number) => fmtNumber(v, lang) },
+          {
+            title: t('size'),
+            dataIndex: 'size',
+            align: 'right' as const,
+            render: (v: number, c: Cohort) =>
+              v ? figureLink(persons, s.openPersons, fmtNumber(v, lang), () => setPick({ kind: 'retention', cohort: c.start, label: '' }), 'retention-cohort-link') : fmtNumber(v, lang),
+          },
           ...Array.from({ length: n }, (_, k) => ({ title: prefix + k, key: 'p' + k, minWidth: 64, render: (_: unknown, c: Cohort) => cell(c, k) })),
         ]}
       />
+      {persons && <FigurePersonsDrawer project={persons.project} spec={persons.spec} pick={pick} onPick={setPick} onClose={() => setPick(undefined)} />}
     </>
   );
 }

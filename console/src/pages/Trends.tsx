@@ -134,7 +134,7 @@ export function TrendsPage({ project }: { project: Membership }) {
       </Card>
       {err && <Alert type="error" message={err} data-testid="error" />}
       <Card size="small" extra={<ComputedAt answers={[answer]} timeZone={project.timezone} />}>
-        <InsightView answer={answer} spec={shown} currency={project.currency} />
+        <InsightView answer={answer} spec={shown} currency={project.currency} project={project} />
       </Card>
     </Space>
   );
