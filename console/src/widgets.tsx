@@ -24,6 +24,7 @@ const strings = {
     op_is_not_set: '没有值',
     inHint: '多个值用逗号分隔',
     custom: '自定义日期',
+    lastDays: '最近 {n} 天',
     cached: '缓存',
     other: '其他',
     notSet: '(未设置)',
@@ -46,6 +47,7 @@ const strings = {
     op_is_not_set: 'is not set',
     inHint: 'values separated by commas',
     custom: 'Custom dates',
+    lastDays: 'Last {n} days',
     cached: 'cached',
     other: 'Other',
     notSet: '(not set)',
@@ -282,7 +284,8 @@ export function RangeSelect(props: RangeProps) {
   const onChange = props.onChange as (d: RangeValue) => void;
   const { t } = useI18n();
   const s = useStrings(strings);
-  const label = (d: number) => (d === 7 ? t('last7') : d === 14 ? t('last14') : d === 30 ? t('last30') : t('last90'));
+  const label = (d: number) =>
+    d === 1 ? t('today') : d === 7 ? t('last7') : d === 14 ? t('last14') : d === 30 ? t('last30') : d === 90 ? t('last90') : s.lastDays.replace('{n}', String(d));
   const custom = typeof value !== 'number';
   const [picking, setPicking] = useState(custom);
   const days = typeof value === 'number' ? value : 0;
@@ -304,7 +307,11 @@ export function RangeSelect(props: RangeProps) {
         style={{ width: 140 }}
         data-testid="range"
         popupMatchSelectWidth={false}
-        options={[...choices.map((d) => ({ value: d as number | 'custom', label: label(d) })), ...(props.custom ? [{ value: 'custom' as const, label: s.custom }] : [])]}
+        // A range the choices lack (a figure's "today") is offered too, so it shows by name.
+        options={[
+          ...[...choices, ...(days && !choices.includes(days) ? [days] : [])].sort((a, b) => a - b).map((d) => ({ value: d as number | 'custom', label: label(d) })),
+          ...(props.custom ? [{ value: 'custom' as const, label: s.custom }] : []),
+        ]}
       />
       {custom && (
         <DatePicker.RangePicker
