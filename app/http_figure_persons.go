@@ -88,20 +88,8 @@ func (a *App) handleTrendsPersons(w http.ResponseWriter, r *http.Request, p *met
 	if err := decodeBody(w, r, &in); err != nil {
 		return err
 	}
-	spec, err := bodySpec(in.Spec)
-	if err != nil {
-		return err
-	}
-	if err := pageParams(&in.Limit, in.Offset); err != nil {
-		return err
-	}
 	sel := analysis.PointPersons{Series: in.Series, Time: in.Time, Breakdown: in.Breakdown, Compare: in.Compare}
-	page, err := a.FigurePersons(r.Context(), p, spec, sel, in.Limit, in.Offset)
-	if err != nil {
-		return runError(err)
-	}
-	apierr.JSON(w, http.StatusOK, page)
-	return nil
+	return a.answerPersons(w, r, p, in.Spec, in.Limit, in.Offset, sel)
 }
 
 func (a *App) handleFunnelPersons(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
@@ -109,23 +97,11 @@ func (a *App) handleFunnelPersons(w http.ResponseWriter, r *http.Request, p *met
 	if err := decodeBody(w, r, &in); err != nil {
 		return err
 	}
-	spec, err := bodySpec(in.Spec)
-	if err != nil {
-		return err
-	}
-	if in.Step == 0 {
+	if in.Step == 0 && len(bytes.TrimSpace(in.Spec)) > 0 {
 		return apierr.Field("missing_field", "step", "is required: the step whose persons to list, from 1")
 	}
-	if err := pageParams(&in.Limit, in.Offset); err != nil {
-		return err
-	}
 	sel := analysis.StepPersons{Step: in.Step, Dropped: in.Dropped, Breakdown: in.Breakdown}
-	page, err := a.FigurePersons(r.Context(), p, spec, sel, in.Limit, in.Offset)
-	if err != nil {
-		return runError(err)
-	}
-	apierr.JSON(w, http.StatusOK, page)
-	return nil
+	return a.answerPersons(w, r, p, in.Spec, in.Limit, in.Offset, sel)
 }
 
 func (a *App) handleRetentionPersons(w http.ResponseWriter, r *http.Request, p *meta.Project) error {
@@ -133,15 +109,21 @@ func (a *App) handleRetentionPersons(w http.ResponseWriter, r *http.Request, p *
 	if err := decodeBody(w, r, &in); err != nil {
 		return err
 	}
-	spec, err := bodySpec(in.Spec)
+	sel := analysis.CohortPersons{Cohort: in.Cohort, Period: in.Period, Lost: in.Lost}
+	return a.answerPersons(w, r, p, in.Spec, in.Limit, in.Offset, sel)
+}
+
+// answerPersons decodes the spec of a request, checks its page and answers the page of the
+// persons sel picks (see FigurePersons).
+func (a *App) answerPersons(w http.ResponseWriter, r *http.Request, p *meta.Project, raw json.RawMessage, limit, offset int, sel any) error {
+	spec, err := bodySpec(raw)
 	if err != nil {
 		return err
 	}
-	if err := pageParams(&in.Limit, in.Offset); err != nil {
+	if err := pageParams(&limit, offset); err != nil {
 		return err
 	}
-	sel := analysis.CohortPersons{Cohort: in.Cohort, Period: in.Period, Lost: in.Lost}
-	page, err := a.FigurePersons(r.Context(), p, spec, sel, in.Limit, in.Offset)
+	page, err := a.FigurePersons(r.Context(), p, spec, sel, limit, offset)
 	if err != nil {
 		return runError(err)
 	}
