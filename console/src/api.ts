@@ -229,8 +229,8 @@ export interface QueryAnswer {
   computed_at: string;
 }
 
-export function runQuery(project: number, spec: Spec): Promise<QueryAnswer> {
-  return api<QueryAnswer>('POST', `/api/v1/projects/${project}/query`, spec);
+export function runQuery(project: number, spec: Spec, refresh = false): Promise<QueryAnswer & { cached?: boolean }> {
+  return api<QueryAnswer & { cached?: boolean }>('POST', `/api/v1/projects/${project}/query${refresh ? '?refresh=1' : ''}`, spec);
 }
 
 // demoEvents are the demo shop's event names (demo/doc.go), offered in the pickers; any

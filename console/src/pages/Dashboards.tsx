@@ -4,9 +4,9 @@
 // the list of saved insights (open one in its analysis page, delete). Paths: /dashboards,
 // /dashboards/insights and /dashboards/{id} (the share link: any member of the project can
 // open it). Write actions show for analysts and up; the server checks again.
-import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Col, Empty, Input, Modal, Popconfirm, Row, Space, Table, Tabs, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
-import { ApiError, type Me, type Membership } from '../api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Alert, App, Button, Card, Col, Empty, Input, Modal, Popconfirm, Row, Select, Space, Table, Tabs, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
+import { ApiError, rangeFor, runQuery, type DateRange, type Me, type Membership } from '../api';
 import { useI18n, useStrings } from '../i18n';
 import { InsightView } from '../InsightView';
 import { canWrite, dashboardsApi, insightsApi, pageOfKind, type CachedAnswer, type Dashboard, type Insight } from '../insights';
@@ -31,6 +31,8 @@ const strings = {
     emptyDashboard: '这个看板还没有洞察。在事件、漏斗或留存分析里保存洞察并添加到此看板。',
     back: '← 全部看板',
     refreshAll: '全部刷新',
+    ownRange: '各卡片自己的时间范围',
+    rangeHint: '看板上的每张卡片都改用这个时间范围（只改变本次查看，不修改已保存的分析）',
     share: '复制链接',
     shareTitle: '分享看板',
     shareHint: '项目成员登录后可通过此链接打开看板。',
@@ -75,6 +77,8 @@ const strings = {
     emptyDashboard: 'This dashboard has no insights yet. Save one in Trends, Funnel or Retention and add it here.',
     back: '← All dashboards',
     refreshAll: 'Refresh all',
+    ownRange: "Each card's own range",
+    rangeHint: 'Every card uses this range (for this view only: the saved insights keep theirs)',
     share: 'Copy link',
     shareTitle: 'Share dashboard',
     shareHint: 'Members of the project open the dashboard with this link after signing in.',
@@ -346,7 +350,22 @@ function DashboardView({ project, id, s }: { project: Membership; id: number; s:
   const [sharing, setSharing] = useState(false);
   const [missing, setMissing] = useState(false); // the dashboard does not exist (404)
   const write = canWrite(project);
-  const link = `${location.origin}/dashboards/${id}`;
+  const { t } = useI18n();
+  // A range for every card (0: each card's own), kept in the address (?days=7) so a shared
+  // link shows the same.
+  const [days, setDays] = useState(() => {
+    const d = Number(new URLSearchParams(location.search).get('days'));
+    return [7, 14, 30, 90].includes(d) ? d : 0;
+  });
+  const chooseDays = (d: number) => {
+    setDays(d);
+    const q = new URLSearchParams(location.search);
+    if (d) q.set('days', String(d));
+    else q.delete('days');
+    history.replaceState(history.state, '', location.pathname + (q.size ? '?' + q : ''));
+  };
+  const range = days ? rangeFor(days).current : undefined;
+  const link = `${location.origin}/dashboards/${id}${days ? '?days=' + days : ''}`;
 
   const load = useCallback(async () => {
     try {
@@ -436,6 +455,21 @@ function DashboardView({ project, id, s }: { project: Membership; id: number; s:
           {dash?.description && <Typography.Text type="secondary">{dash.description}</Typography.Text>}
         </Space>
         <Space wrap>
+          <Tooltip title={s.rangeHint}>
+            <Select
+              value={days}
+              onChange={chooseDays}
+              style={{ width: 200 }}
+              data-testid="dashboard-range"
+              options={[
+                { value: 0, label: s.ownRange },
+                { value: 7, label: t('last7') },
+                { value: 14, label: t('last14') },
+                { value: 30, label: t('last30') },
+                { value: 90, label: t('last90') },
+              ]}
+            />
+          </Tooltip>
           <Button onClick={() => setTick((n) => n + 1)} disabled={!dash || !items.length} data-testid="refresh-dashboard">
             {s.refreshAll}
           </Button>
@@ -464,6 +498,7 @@ function DashboardView({ project, id, s }: { project: Membership; id: number; s:
             <InsightCard
               project={project}
               insight={it}
+              range={range}
               tick={tick}
               s={s}
               write={write}
@@ -502,6 +537,7 @@ function DashboardView({ project, id, s }: { project: Membership; id: number; s:
 function InsightCard({
   project,
   insight,
+  range,
   tick,
   s,
   write,
@@ -511,6 +547,7 @@ function InsightCard({
 }: {
   project: Membership;
   insight: Insight;
+  range?: DateRange; // the dashboard's range, instead of the insight's own
   tick: number;
   s: S;
   write: boolean;
@@ -522,22 +559,34 @@ function InsightCard({
   const [answer, setAnswer] = useState<CachedAnswer>();
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
+  // With the dashboard's range the card runs its spec with that range (through the result
+  // cache as any query); else the insight's own result.
+  const spec = range ? { ...insight.spec, date_range: range } : insight.spec;
+  const rangeKey = range ? range.from + '/' + range.to : '';
   const load = useCallback(
     async (refresh: boolean) => {
       setBusy(true);
       setErr('');
       try {
-        setAnswer(await insightsApi.result(project.id, insight.id, refresh));
+        setAnswer(
+          range
+            ? ({ cached: false, ...(await runQuery(project.id, { ...insight.spec, date_range: range }, refresh)) } as CachedAnswer)
+            : await insightsApi.result(project.id, insight.id, refresh),
+        );
       } catch (e) {
         setErr((e as Error).message);
       } finally {
         setBusy(false);
       }
     },
-    [project.id, insight.id],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [project.id, insight.id, insight.spec, rangeKey],
   );
+  // "Refresh all" (a new tick) recomputes; a new range or insight only asks again.
+  const seenTick = useRef(tick);
   useEffect(() => {
-    load(tick > 0);
+    load(tick !== seenTick.current);
+    seenTick.current = tick;
   }, [load, tick]);
 
   const title = (
@@ -588,7 +637,7 @@ function InsightCard({
               </Tag>
             )}
           </Space>
-          <InsightView answer={answer} compact currency={project.currency} spec={insight.spec} />
+          <InsightView answer={answer} compact currency={project.currency} spec={spec} />
         </>
       )}
     </Card>

@@ -96,6 +96,17 @@ export default async (h, lang) => {
   await page.locator('[data-testid=cache-state]', { hasText: l.fresh }).waitFor();
   await checkCard(`${lang} refreshed dashboard`, l.fresh);
 
+  // One range for every card: the card runs its spec with it, and the address keeps it.
+  h.setWhere(`${lang} dashboards: range`);
+  const ranged = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/query') && r.request().method() === 'POST');
+  await h.pick(page.locator('[data-testid=dashboard-range]'), lang === 'en' ? 'Last 30 days' : '最近 30 天');
+  const sent = (await ranged).request().postDataJSON();
+  if (sent?.date_range?.from !== '-29d') problems.push(`${lang} dashboard range: the card asked for ${JSON.stringify(sent?.date_range)}`);
+  if (!page.url().includes('days=30')) problems.push(`${lang} dashboard range: the address ${page.url()} does not keep it`);
+  await page.locator('[data-testid=insight-card] [data-testid=computed-at]').first().waitFor();
+  await h.expectNoError(`${lang} dashboard range`);
+  await h.pick(page.locator('[data-testid=dashboard-range]'), lang === 'en' ? "Each card's own range" : '各卡片自己的时间范围');
+
   h.setWhere(`${lang} dashboards: saved insights`);
   await page.locator('[data-testid=back-to-dashboards]').click();
   await page.locator('[data-testid=dashboard-link]', { hasText: renamed }).waitFor();
