@@ -274,11 +274,22 @@ export function dateRangeOf(r: RangeValue): DateRange {
 }
 
 type RangeProps =
-  | { value: number; onChange: (d: number) => void; choices?: number[]; custom?: false }
-  | { value: RangeValue; onChange: (d: RangeValue) => void; choices?: number[]; custom: true };
+  | { value: number; onChange: (d: number) => void; choices?: number[]; custom?: false; timeZone?: string }
+  | { value: RangeValue; onChange: (d: RangeValue) => void; choices?: number[]; custom: true; timeZone?: string };
+
+// todayIn is today's date (YYYY-MM-DD) in a time zone, as dayjs; the browser's without one.
+function todayIn(timeZone?: string) {
+  if (!timeZone) return dayjs();
+  try {
+    return dayjs(new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date()));
+  } catch {
+    return dayjs();
+  }
+}
 
 // RangeSelect picks the last 7 / 14 / 30 / 90 days or, with custom, also two dates
-// ("custom dates…": a range picker beside it).
+// ("custom dates…": a range picker beside it, starting from today in timeZone, the
+// project's).
 export function RangeSelect(props: RangeProps) {
   const { value, choices = [7, 14, 30, 90] } = props;
   const onChange = props.onChange as (d: RangeValue) => void;
@@ -292,7 +303,7 @@ export function RangeSelect(props: RangeProps) {
   const pick = (v: number | 'custom') => {
     if (v === 'custom') {
       setPicking(true);
-      const to = dayjs();
+      const to = todayIn(props.timeZone); // the project's today, not the browser's
       onChange({ from: to.subtract((days || 14) - 1, 'day').format('YYYY-MM-DD'), to: to.format('YYYY-MM-DD') });
     } else {
       setPicking(false);

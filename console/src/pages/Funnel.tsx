@@ -79,7 +79,7 @@ export function FunnelPage({ project }: { project: Membership }) {
           </Form.Item>
           <Space wrap align="end">
             <Form.Item label={t('range')}>
-              <RangeSelect custom value={days} onChange={setDays} />
+              <RangeSelect custom value={days} onChange={setDays} timeZone={project.timezone} />
             </Form.Item>
             <Form.Item label={t('window')}>
               <Select value={window} onChange={setWindow} style={{ width: 110 }} options={['30m', '1h', '24h', '72h', '7d', '30d'].map((v) => ({ value: v, label: v }))} />

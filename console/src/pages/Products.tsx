@@ -110,7 +110,7 @@ export function ProductsPage({ project }: { project: Membership }) {
             <EventPicker value={event} onChange={setEvent} testid="order-event" />
           </Form.Item>
           <Form.Item label={t('range')}>
-            <RangeSelect custom value={days} onChange={setDays} />
+            <RangeSelect custom value={days} onChange={setDays} timeZone={project.timezone} />
           </Form.Item>
           <Form.Item label={s.sortBy}>
             <Select value={sort} onChange={setSort} style={{ width: 120 }} data-testid="sort" options={sorts.map((v) => ({ value: v, label: s[v] }))} />

@@ -78,7 +78,7 @@ export function RetentionPage({ project }: { project: Membership }) {
               <EventPicker value={ret} onChange={setRet} testid="return-event" />
             </Form.Item>
             <Form.Item label={t('range')}>
-              <RangeSelect custom value={days} onChange={setDays} />
+              <RangeSelect custom value={days} onChange={setDays} timeZone={project.timezone} />
             </Form.Item>
             <Form.Item label={t('period')}>
               <Select value={period} onChange={setPeriod} style={{ width: 100 }} options={(['day', 'week', 'month'] as const).map((v) => ({ value: v, label: t(v as Key) }))} />

@@ -101,7 +101,7 @@ export function TrendsPage({ project }: { project: Membership }) {
           </Form.Item>
           <Space wrap align="end">
             <Form.Item label={t('range')}>
-              <RangeSelect custom value={days} onChange={setDays} />
+              <RangeSelect custom value={days} onChange={setDays} timeZone={project.timezone} />
             </Form.Item>
             <Form.Item label={t('interval')}>
               <Select value={interval} onChange={setInterval} style={{ width: 100 }} options={['hour', 'day', 'week', 'month'].map((v) => ({ value: v, label: t(v as Key) }))} />

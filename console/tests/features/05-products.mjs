@@ -30,4 +30,19 @@ export default async function products(h, lang) {
   const totals = await page.locator('[data-testid=products-totals]').innerText();
   if (!totals.includes(api.totals.orders.toLocaleString(lang))) problems.push(`${lang} products: totals ${JSON.stringify(totals)} lack ${api.totals.orders} orders`);
   await h.expectNoError(`${lang} products`);
+
+  // Custom dates start from the project's today (the demo shop's zone), whatever the
+  // browser's, and are what the page asks for.
+  h.setWhere(`${lang} products custom dates`);
+  const zone = await page.evaluate(async () => (await (await fetch('/api/v1/projects/1', { credentials: 'same-origin' })).json()).timezone);
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  await h.pick(page.locator('[data-testid=range]').first(), lang === 'en' ? 'Custom dates' : '自定义日期');
+  await page.locator('[data-testid=range-dates]').first().waitFor();
+  const [req] = await Promise.all([
+    page.waitForRequest((r) => new URL(r.url()).pathname.endsWith('/query') && r.method() === 'POST'),
+    page.locator('[data-testid=run]').first().click(),
+  ]);
+  const sent = req.postDataJSON();
+  if (sent?.date_range?.to !== today) problems.push(`${lang} products custom dates: asked up to ${sent?.date_range?.to}, the project's today is ${today}`);
+  await h.waitComputed(`${lang} products custom dates`);
 }
