@@ -277,28 +277,36 @@ const maxSkipDepth = 10000
 // skipNested is skipValue for an object or array at src[i] nested at most maxDepth levels;
 // false for anything skipValue would refuse.
 func skipNested(src []byte, i, maxDepth int) (int, bool) {
+	end, err := skipContainer(src, i, maxDepth)
+	return end, err == nil
+}
+
+// skipContainer returns the end of the object or array at src[i], checking strings and a
+// nesting of at most maxDepth levels.
+func skipContainer(src []byte, i, maxDepth int) (int, *apierr.Error) {
 	depth := 0
 	for j := i; j < len(src); j++ {
 		switch src[j] {
 		case '"':
 			end, err := skipString(src, j)
 			if err != nil {
-				return 0, false
+				return 0, err
 			}
 			j = end - 1
 		case '{', '[':
 			depth++
 			if depth > maxDepth {
-				return 0, false
+				// Only skipValue reports this error; its bound is maxSkipDepth.
+				return 0, apierr.New(http.StatusBadRequest, "too_deep", "JSON nested more than 10,000 levels")
 			}
 		case '}', ']':
 			depth--
 			if depth == 0 {
-				return j + 1, true
+				return j + 1, nil
 			}
 		}
 	}
-	return 0, false
+	return 0, malformed(len(src))
 }
 
 // walkObject calls fn for each member of the JSON object src with the key (unescaped, valid
@@ -438,28 +446,7 @@ func skipValue(src []byte, i int) (int, *apierr.Error) {
 	case '"':
 		return skipString(src, i)
 	case '{', '[':
-		depth := 0
-		for j := i; j < len(src); j++ {
-			switch src[j] {
-			case '"':
-				end, err := skipString(src, j)
-				if err != nil {
-					return 0, err
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-				if depth > maxSkipDepth {
-					return 0, apierr.New(http.StatusBadRequest, "too_deep", "JSON nested more than 10,000 levels")
-				}
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, malformed(len(src))
+		return skipContainer(src, i, maxSkipDepth)
 	}
 	j := i
 	for j < len(src) && src[j] != ',' && src[j] != '}' && src[j] != ']' && src[j] != ' ' && src[j] != '\n' && src[j] != '\t' && src[j] != '\r' {
