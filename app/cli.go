@@ -462,22 +462,14 @@ func runQuery(ctx context.Context, env *cliEnv, args []string) error {
 	if *pid == 0 {
 		return &usageError{"--project is required"}
 	}
-	var body []byte
-	if pos[0] == "-" {
-		body, err = io.ReadAll(env.stdin)
-	} else {
-		body, err = os.ReadFile(pos[0])
-	}
+	body, err := readInput(env, pos[0])
 	if err != nil {
 		return fmt.Errorf("cannot read spec: %w", err)
 	}
 	if *server != "" {
-		k := *key
-		if k == "" {
-			k = env.getenv("JINGYUN_SECRET_KEY")
-		}
-		if k == "" {
-			return &usageError{"--server needs --key (or JINGYUN_SECRET_KEY)"}
+		k, err := secretKey(env, *key, "--server needs --key (or JINGYUN_SECRET_KEY)")
+		if err != nil {
+			return err
 		}
 		return queryServer(ctx, env, *server, *pid, k, body)
 	}
@@ -513,11 +505,7 @@ func queryServer(ctx context.Context, env *cliEnv, server string, project uint, 
 	if err := json.Unmarshal(out, &v); err != nil {
 		return fmt.Errorf("cannot decode answer: %w", err)
 	}
-	var pretty bytes.Buffer
-	json.Indent(&pretty, v.Result, "", "  ")
-	pretty.WriteByte('\n')
-	_, err = env.stdout.Write(pretty.Bytes())
-	return err
+	return printIndented(env.stdout, v.Result)
 }
 
 func runPersonDelete(ctx context.Context, env *cliEnv, args []string) error {

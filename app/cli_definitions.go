@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -41,12 +42,9 @@ func runDefinitionsList(ctx context.Context, env *cliEnv, args []string) error {
 		return &usageError{"--sample must be from 1 to 100000"}
 	}
 	if *server != "" {
-		k := *key
-		if k == "" {
-			k = env.getenv("JINGYUN_SECRET_KEY")
-		}
-		if k == "" {
-			return &usageError{"--server needs --key (or JINGYUN_SECRET_KEY)"}
+		k, err := secretKey(env, *key, "--server needs --key (or JINGYUN_SECRET_KEY)")
+		if err != nil {
+			return err
 		}
 		path := "/definitions/events"
 		if *event != "" {
@@ -56,12 +54,7 @@ func runDefinitionsList(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		var out bytes.Buffer
-		if err := json.Indent(&out, body, "", "  "); err != nil {
-			return fmt.Errorf("cannot decode answer: %w", err)
-		}
-		_, err = env.stdout.Write(out.Bytes())
-		return err
+		return printIndented(env.stdout, body)
 	}
 	a, err := Open(ctx, f.cfg, newLogger(env, "warn"), false)
 	if err != nil {
@@ -84,6 +77,37 @@ func runDefinitionsList(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return printJSON(env.stdout, map[string]any{"event": *event, "sampled": n, "properties": props})
+}
+
+// secretKey is the --key flag's value, else JINGYUN_SECRET_KEY; without either it is a
+// usage error saying missing.
+func secretKey(env *cliEnv, flag, missing string) (string, error) {
+	if flag == "" {
+		flag = env.getenv("JINGYUN_SECRET_KEY")
+	}
+	if flag == "" {
+		return "", &usageError{missing}
+	}
+	return flag, nil
+}
+
+// readInput reads the file named by a positional argument, or standard input for "-".
+func readInput(env *cliEnv, name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(env.stdin)
+	}
+	return os.ReadFile(name)
+}
+
+// printIndented writes a server's JSON answer indented, ending in one newline.
+func printIndented(w io.Writer, raw []byte) error {
+	var out bytes.Buffer
+	if err := json.Indent(&out, bytes.TrimSpace(raw), "", "  "); err != nil {
+		return fmt.Errorf("cannot decode answer: %w", err)
+	}
+	out.WriteByte('\n')
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // cliGet sends a GET with a secret key and returns the body of a 200 answer.

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 
@@ -88,22 +86,14 @@ func runFigurePersons(ctx context.Context, env *cliEnv, f *personFlags, args []s
 	if err != nil {
 		return err
 	}
-	var body []byte
-	if pos[0] == "-" {
-		body, err = io.ReadAll(env.stdin)
-	} else {
-		body, err = os.ReadFile(pos[0])
-	}
+	body, err := readInput(env, pos[0])
 	if err != nil {
 		return fmt.Errorf("cannot read spec: %w", err)
 	}
 	if *f.server != "" {
-		k := *f.key
-		if k == "" {
-			k = env.getenv("JINGYUN_SECRET_KEY")
-		}
-		if k == "" {
-			return &usageError{"--server needs --key (or JINGYUN_SECRET_KEY)"}
+		k, err := secretKey(env, *f.key, "--server needs --key (or JINGYUN_SECRET_KEY)")
+		if err != nil {
+			return err
 		}
 		// The request is the selection's fields with the spec and the page.
 		var req map[string]any
@@ -119,13 +109,7 @@ func runFigurePersons(ctx context.Context, env *cliEnv, f *personFlags, args []s
 		if err != nil {
 			return err
 		}
-		var pretty bytes.Buffer
-		if err := json.Indent(&pretty, out, "", "  "); err != nil {
-			return fmt.Errorf("cannot decode answer: %w", err)
-		}
-		pretty.WriteByte('\n')
-		_, err = env.stdout.Write(pretty.Bytes())
-		return err
+		return printIndented(env.stdout, out)
 	}
 	spec, err := query.Decode(bytes.NewReader(body))
 	if err != nil {

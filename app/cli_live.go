@@ -45,12 +45,9 @@ func runEventsTail(ctx context.Context, env *cliEnv, args []string) error {
 	if *pid == 0 {
 		return &usageError{"--project is required"}
 	}
-	k := *key
-	if k == "" {
-		k = env.getenv("JINGYUN_SECRET_KEY")
-	}
-	if k == "" {
-		return &usageError{"--key is required (or JINGYUN_SECRET_KEY)"}
+	k, err := secretKey(env, *key, "--key is required (or JINGYUN_SECRET_KEY)")
+	if err != nil {
+		return err
 	}
 	q := url.Values{}
 	for _, e := range events {

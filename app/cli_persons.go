@@ -53,12 +53,9 @@ func (f *personFlags) local(ctx context.Context, env *cliEnv, fn func(r *persons
 
 // get asks the server for path (below /api/v1/projects/{project}) and decodes the answer.
 func (f *personFlags) get(ctx context.Context, env *cliEnv, path string, v any) error {
-	k := *f.key
-	if k == "" {
-		k = env.getenv("JINGYUN_SECRET_KEY")
-	}
-	if k == "" {
-		return &usageError{"--server needs --key (or JINGYUN_SECRET_KEY)"}
+	k, err := secretKey(env, *f.key, "--server needs --key (or JINGYUN_SECRET_KEY)")
+	if err != nil {
+		return err
 	}
 	u := strings.TrimRight(*f.server, "/") + "/api/v1/projects/" + strconv.FormatUint(uint64(*f.project), 10) + path
 	body, err := cliGet(ctx, u, k)
