@@ -221,9 +221,16 @@ func (s *Store) Insight(ctx context.Context, project uint32, id int64) (*Insight
 
 // Insights lists a project's insights, most recently changed first.
 func (s *Store) Insights(ctx context.Context, project uint32) ([]Insight, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+insightCols+` FROM insights WHERE project_id = ? ORDER BY updated_at DESC, id DESC`, project)
+	return s.queryInsights(ctx, project, "list insights",
+		`SELECT `+insightCols+` FROM insights WHERE project_id = ? ORDER BY updated_at DESC, id DESC`, project)
+}
+
+// queryInsights runs a query of insight rows (insightCols) and fills their dashboards; what
+// names the operation in errors.
+func (s *Store) queryInsights(ctx context.Context, project uint32, what, query string, args ...any) ([]Insight, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot list insights: %w", err)
+		return nil, fmt.Errorf("cannot %s: %w", what, err)
 	}
 	var ptrs []*Insight
 	for rows.Next() {
@@ -236,7 +243,7 @@ func (s *Store) Insights(ctx context.Context, project uint32) ([]Insight, error)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot list insights: %w", err)
+		return nil, fmt.Errorf("cannot %s: %w", what, err)
 	}
 	if err := s.fillDashboards(ctx, project, ptrs); err != nil {
 		return nil, err
@@ -340,31 +347,10 @@ func (s *Store) Dashboard(ctx context.Context, project uint32, id int64) (*Dashb
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixCols("n.", insightCols)+` FROM dashboard_items i
+	if d.Items, err = s.queryInsights(ctx, project, "read dashboard items", `SELECT `+prefixCols("n.", insightCols)+` FROM dashboard_items i
 		JOIN insights n ON n.id = i.insight_id AND n.project_id = ?
-		WHERE i.dashboard_id = ? ORDER BY i.position, i.insight_id`, project, id)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read dashboard items: %w", err)
-	}
-	var ptrs []*Insight
-	for rows.Next() {
-		in, err := scanInsight(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ptrs = append(ptrs, in)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read dashboard items: %w", err)
-	}
-	if err := s.fillDashboards(ctx, project, ptrs); err != nil {
+		WHERE i.dashboard_id = ? ORDER BY i.position, i.insight_id`, project, id); err != nil {
 		return nil, err
-	}
-	d.Items = make([]Insight, len(ptrs))
-	for i, p := range ptrs {
-		d.Items[i] = *p
 	}
 	d.ItemCount = len(d.Items)
 	return d, nil
