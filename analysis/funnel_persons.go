@@ -25,11 +25,7 @@ type StepPersons struct {
 // selection errors are *query.Error naming the field (step, dropped, breakdown, or the
 // spec's own, such as kind).
 func FunnelPersons(ctx context.Context, st store.EventStore, spec *query.Spec, env query.Env, sel StepPersons) ([]int64, error) {
-	if spec.Kind != query.KindFunnel {
-		return nil, &query.Error{Code: "unsupported", Field: "kind", Message: "persons can be listed for funnel steps only"}
-	}
-	env.Dialect = query.Dialect(st.Name())
-	p, err := query.Compile(spec, env)
+	p, err := compileKind(st, spec, env, query.KindFunnel, "persons can be listed for funnel steps only")
 	if err != nil {
 		return nil, err
 	}
@@ -72,4 +68,14 @@ func FunnelPersons(ctx context.Context, st store.EventStore, spec *query.Spec, e
 	}
 	slices.Sort(ids)
 	return ids, nil
+}
+
+// compileKind compiles spec for st like Execute, refusing a spec of another kind than want
+// with a 400 on its kind field that says why.
+func compileKind(st store.EventStore, spec *query.Spec, env query.Env, want query.Kind, why string) (*query.Plan, error) {
+	if spec.Kind != want {
+		return nil, &query.Error{Code: "unsupported", Field: "kind", Message: why}
+	}
+	env.Dialect = query.Dialect(st.Name())
+	return query.Compile(spec, env)
 }

@@ -25,11 +25,7 @@ type CohortPersons struct {
 // Spec and selection errors are *query.Error naming the field (cohort, period, lost, or
 // the spec's own, such as kind).
 func RetentionPersons(ctx context.Context, st store.EventStore, spec *query.Spec, env query.Env, sel CohortPersons) ([]int64, error) {
-	if spec.Kind != query.KindRetention {
-		return nil, &query.Error{Code: "unsupported", Field: "kind", Message: "this lists the persons of retention cohorts; funnels have their own"}
-	}
-	env.Dialect = query.Dialect(st.Name())
-	p, err := query.Compile(spec, env)
+	p, err := compileKind(st, spec, env, query.KindRetention, "this lists the persons of retention cohorts; funnels have their own")
 	if err != nil {
 		return nil, err
 	}

@@ -26,11 +26,7 @@ type PointPersons struct {
 // errors are *query.Error naming the field (series, time, breakdown, compare, or the
 // spec's own, such as kind).
 func TrendsPersons(ctx context.Context, st store.EventStore, spec *query.Spec, env query.Env, sel PointPersons) ([]int64, error) {
-	if spec.Kind != query.KindTrends {
-		return nil, &query.Error{Code: "unsupported", Field: "kind", Message: "this lists the persons of trends points; funnels and retention have their own"}
-	}
-	env.Dialect = query.Dialect(st.Name())
-	p, err := query.Compile(spec, env)
+	p, err := compileKind(st, spec, env, query.KindTrends, "this lists the persons of trends points; funnels and retention have their own")
 	if err != nil {
 		return nil, err
 	}
