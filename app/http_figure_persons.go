@@ -195,7 +195,8 @@ func (a *App) FigurePersons(ctx context.Context, p *meta.Project, spec *query.Sp
 	if err != nil {
 		return nil, err
 	}
-	list, err := rd.Summaries(ctx, p.ID, ids[min(offset, len(ids)):min(offset+limit, len(ids))])
+	from := min(offset, len(ids)) // offset+limit may overflow: never add them
+	list, err := rd.Summaries(ctx, p.ID, ids[from:from+min(limit, len(ids)-from)])
 	if err != nil {
 		return nil, err
 	}

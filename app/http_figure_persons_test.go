@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func TestFigurePersonsAPI(t *testing.T) {
 		{"a breakdown row", map[string]any{"spec": spec, "step": 2, "breakdown": "A1"}, "[u1 u3] of 2"},
 		{"a page", map[string]any{"spec": spec, "step": 1, "limit": 1, "offset": 1}, "[u2] of 3"},
 		{"past the end", map[string]any{"spec": spec, "step": 1, "offset": 5}, "[] of 3"},
+		{"the largest offset", map[string]any{"spec": spec, "step": 1, "offset": int64(math.MaxInt64)}, "[] of 3"},
 	}
 	for _, tc := range cases {
 		for _, who := range []string{"operator", "key"} {
